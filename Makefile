@@ -1,0 +1,30 @@
+# The two commands a researcher needs: `make test` and (later) `make demo`.
+# Each target creates its own virtualenv and installs what it needs.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-test
+
+.PHONY: test lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+test: $(STAMP)
+	$(PY) -m ruff check src tests benchmarks tools
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests benchmarks tools
+	$(PY) -m ruff format --check src tests benchmarks tools
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_kitchen.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

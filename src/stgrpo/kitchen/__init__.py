@@ -1,0 +1,30 @@
+"""The kitchen: a fast, Robotouille-compatible environment (see README, "Kitchen engine")."""
+
+from stgrpo.kitchen.env import KitchenEnv
+from stgrpo.kitchen.layout import (
+    Layout,
+    LayoutError,
+    load_robotouille_file,
+    from_robotouille_json,
+    read_layouts,
+    write_layouts,
+)
+from stgrpo.kitchen.rules import apply, successors, valid_actions
+from stgrpo.kitchen.state import Action, State
+from stgrpo.kitchen.world import World
+
+__all__ = [
+    "Action",
+    "KitchenEnv",
+    "Layout",
+    "LayoutError",
+    "State",
+    "World",
+    "apply",
+    "from_robotouille_json",
+    "load_robotouille_file",
+    "read_layouts",
+    "successors",
+    "valid_actions",
+    "write_layouts",
+]

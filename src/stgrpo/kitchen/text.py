@@ -1,0 +1,131 @@
+"""The text an agent sees and writes: observations, action strings, and parsing them back.
+
+The observation is byte-identical to Robotouille's `LanguageSpace`: one block per object
+(stations, then items, then the robot) listing every true fact about it in Robotouille's
+predicate order, then `Valid Actions:` and `Goal:`. Action strings use Robotouille's exact
+phrasing. Parsing is exact and total: a string is one of the world's grounded actions or
+nothing (`None`); whether it is valid *now* is the environment's question.
+"""
+
+from __future__ import annotations
+
+from stgrpo.kitchen.domain import ACTION_TEMPLATES, ITEM_KINDS, PROPERTIES, STATION_KINDS
+from stgrpo.kitchen.state import NOTHING, WAIT, Action, State
+from stgrpo.kitchen.world import World
+
+_PROPERTY_SENTENCES = tuple(PROPERTIES.values())
+
+
+def action_text(world: World, action: Action) -> str:
+    kind, a, b = action
+    robot = world.robot_name
+    if kind == "wait":
+        return ACTION_TEMPLATES["wait"]
+    if kind == "move":
+        names = world.station_names[a], world.station_names[b]
+    elif kind in ("stack", "unstack"):
+        names = world.item_names[a], world.item_names[b]
+    else:
+        names = world.item_names[a], world.station_names[b]
+    return ACTION_TEMPLATES[kind].format(robot=robot, a=names[0], b=names[1])
+
+
+def all_actions(world: World) -> list[Action]:
+    """Every grounded action of a world, valid or not (what a string can name)."""
+    stations, items = range(world.n_stations), range(world.n_items)
+    actions = [Action("move", s, t) for s in stations for t in stations if s != t]
+    for kind in ("pick", "place", "cook", "cut", "fry"):
+        actions += [Action(kind, i, s) for i in items for s in stations]
+    for kind in ("stack", "unstack"):
+        actions += [Action(kind, i, j) for i in items for j in items if i != j]
+    actions.append(WAIT)
+    return actions
+
+
+class ActionVocabulary:
+    """All action strings of one world: exact, total parsing and cached rendering."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self._text_of = {a: action_text(world, a) for a in all_actions(world)}
+        self._action_of = {text: a for a, text in self._text_of.items()}
+
+    def text(self, action: Action) -> str:
+        return self._text_of[action]
+
+    def parse(self, text: object) -> Action | None:
+        """The grounded action a string names (surrounding whitespace ignored), else None."""
+        if not isinstance(text, str):
+            return None
+        return self._action_of.get(text.strip())
+
+
+def observation(world: World, state: State, valid_texts: list[str]) -> str:
+    """Robotouille's observation text for `state`, with its valid actions and the goal."""
+    blocks = [_station_block(world, state, s) for s in range(world.n_stations)]
+    where = {item: (s, k) for s, stack in enumerate(state.stacks) for k, item in enumerate(stack)}
+    blocks += [_item_block(world, state, i, where) for i in range(world.n_items)]
+    blocks.append(_robot_block(world, state))
+    return (
+        "\n\n".join(blocks)
+        + "\n\nValid Actions:\n"
+        + "\n".join(valid_texts)
+        + f"\n\nGoal: {world.layout.goal_description}"
+    )
+
+
+def _station_block(world: World, state: State, s: int) -> str:
+    name = world.station_names[s]
+    items = world.item_names
+    stack = state.stacks[s]
+    lines = [f"Station {name}:", f"{name} is {STATION_KINDS[world.station_kinds[s]]}"]
+    if state.robot == s:
+        lines.append(f"{name} is occupied by {world.robot_name}")
+    lines += [f"{name} has {items[i]}" for i in sorted(stack)]
+    if stack:
+        lines.append(f"{name} has {items[stack[0]]} directly on top of it")
+    else:
+        lines.append(f"{name} has nothing on it")
+    if state.robot != s:
+        lines.append(f"{name} has no players at it")
+    return "\n".join(lines)
+
+
+def _item_block(world: World, state: State, i: int, where: dict[int, tuple[int, int]]) -> str:
+    name = world.item_names[i]
+    lines = [f"Item {name}:", f"{name} is {ITEM_KINDS[world.item_kinds[i]]}"]
+    flags = state.flags[i]
+    lines += [f"{name} {sentence}" for bit, sentence in enumerate(_PROPERTY_SENTENCES)
+              if flags >> bit & 1]
+    if i in where:
+        s, level = where[i]
+        stack = state.stacks[s]
+        station = world.station_names[s]
+        lines.append(f"{name} is at {station}")
+        if level == 0:
+            lines.append(f"{name} is directly on top of {station}")
+        if level == len(stack) - 1:
+            lines.append(f"{name} has nothing above it")
+        # atop facts in Robotouille's grounding order: pairs (upper, lower) by object index
+        pairs = []
+        if level > 0:
+            pairs.append(((i, stack[level - 1]), f"{name} is directly on top of "
+                                                 f"{world.item_names[stack[level - 1]]}"))
+        if level < len(stack) - 1:
+            pairs.append(((stack[level + 1], i), f"{name} is directly under "
+                                                 f"{world.item_names[stack[level + 1]]}"))
+        lines += [sentence for _, sentence in sorted(pairs)]
+    elif state.held == i:
+        lines.append(f"{name} is held by {world.robot_name}")
+    return "\n".join(lines)
+
+
+def _robot_block(world: World, state: State) -> str:
+    name = world.robot_name
+    holding = "nothing" if state.held == NOTHING else world.item_names[state.held]
+    return "\n".join([
+        f"Player {name}:",
+        f"{name} is a robot",
+        f"{name} is at {world.station_names[state.robot]}",
+        f"{name} is holding {holding}",
+    ])
