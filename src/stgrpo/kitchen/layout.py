@@ -175,7 +175,7 @@ def from_robotouille_json(data: Any, source: str = "<layout>") -> Layout:
     """Validate a Robotouille environment-JSON dict and turn it into a Layout."""
     check = _Checker(source)
     check.that(isinstance(data, Mapping), "expected a JSON object at the top level")
-    for key in ("width", "height", "stations", "items", "players", "goal", "goal_description"):
+    for key in ("width", "height", "stations", "players", "goal", "goal_description"):
         check.that(key in data, f"missing required key '{key}'")
     for key in ("containers", "meals"):
         check.that(
@@ -191,7 +191,7 @@ def from_robotouille_json(data: Any, source: str = "<layout>") -> Layout:
     check.that(len(stations) > 0, "'stations' is empty: a kitchen needs at least one station")
     items = tuple(
         _item(check, entry, f"items[{i}]", width, height)
-        for i, entry in enumerate(check.listing(data["items"], "items"))
+        for i, entry in enumerate(check.listing(data.get("items", []), "items"))
     )
     robot = _robot(check, check.listing(data["players"], "players"), width, height)
     goal = tuple(

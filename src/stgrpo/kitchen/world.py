@@ -18,7 +18,7 @@ from stgrpo.kitchen.domain import (
     ROBOT_KIND,
 )
 from stgrpo.kitchen.goal import Goal
-from stgrpo.kitchen.layout import Layout
+from stgrpo.kitchen.layout import Layout, from_robotouille_json
 from stgrpo.kitchen.state import NOTHING, State
 
 
@@ -54,6 +54,8 @@ class World:
 
     @classmethod
     def from_layout(cls, layout: Layout) -> World:
+        """Compile a layout; raises LayoutError if it is not a valid, achievable kitchen."""
+        from_robotouille_json(layout.to_robotouille_json(), source=f"layout {layout.task or ''}")
         stations = sorted(layout.stations, key=lambda s: (s.x, s.y))
         items = sorted(layout.items, key=lambda it: (it.x, it.y))
         station_at = {(s.x, s.y): i for i, s in enumerate(stations)}

@@ -1,0 +1,3 @@
+from stgrpo.kitchen.cli import main
+
+raise SystemExit(main())
