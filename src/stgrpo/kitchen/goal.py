@@ -60,52 +60,80 @@ class Literal(NamedTuple):
 class View:
     """Where every item is in one state, computed once per goal check."""
 
-    __slots__ = ("below", "held", "robot", "stacks", "top", "where")
+    __slots__ = ("above", "below", "flags", "held", "robot", "stacks", "top", "where")
 
     def __init__(self, state: State, n_items: int):
         where = [NOTHING] * n_items
         below = [NOTHING] * n_items
+        above = [NOTHING] * n_items
         top = [False] * n_items
         for station, stack in enumerate(state.stacks):
             previous = ON_STATION
             for item in stack:
                 where[item] = station
                 below[item] = previous
+                if previous >= 0:
+                    above[previous] = item
                 previous = item
             if stack:
                 top[stack[-1]] = True
-        self.where, self.below, self.top = where, below, top
-        self.held, self.robot, self.stacks = state.held, state.robot, state.stacks
+        self.where, self.below, self.above, self.top = where, below, above, top
+        self.held, self.robot, self.stacks, self.flags = (
+            state.held, state.robot, state.stacks, state.flags)
 
 
-def _relation(predicate: str, state: State, view: View, args: tuple[int, ...]) -> bool:
-    if predicate == "atop":
-        return view.below[args[0]] == args[1]
-    if predicate == "item_on":
-        return view.where[args[0]] == args[1] and view.below[args[0]] == ON_STATION
-    if predicate == "item_at":
-        return view.where[args[0]] == args[1]
-    if predicate == "clear":
-        return view.top[args[0]]
-    if predicate == "loc":
-        return view.robot == args[1]
-    if predicate == "has_item":
-        return view.held == args[1]
-    if predicate == "nothing":
-        return view.held == NOTHING
-    if predicate == "station_empty":
-        return not view.stacks[args[0]]
-    if predicate == "vacant":
-        return view.robot != args[0]
-    raise AssertionError(predicate)
+# Truth of a grounded predicate: test(view, first argument, second argument or -1).
+_RELATION_TESTS = {
+    "atop": lambda v, a, b: v.below[a] == b,
+    "item_on": lambda v, a, b: v.below[a] == ON_STATION and v.where[a] == b,
+    "item_at": lambda v, a, b: v.where[a] == b,
+    "clear": lambda v, a, b: v.top[a],
+    "loc": lambda v, a, b: v.robot == b,
+    "has_item": lambda v, a, b: v.held == b,
+    "nothing": lambda v, a, b: v.held == NOTHING,
+    "station_empty": lambda v, a, b: not v.stacks[a],
+    "vacant": lambda v, a, b: v.robot != a,
+}
+
+# Relations that pin one argument given the other: (predicate, position pinned) ->
+# value(view, other argument), NOTHING when no object fits. Binding through these instead
+# of trying every candidate makes a goal check a handful of list lookups.
+_DERIVATIONS = {
+    ("atop", 0): lambda v, lower: v.above[lower],
+    ("atop", 1): lambda v, upper: v.below[upper] if v.below[upper] >= 0 else NOTHING,
+    ("item_on", 0): lambda v, station: v.stacks[station][0] if v.stacks[station] else NOTHING,
+    ("item_on", 1): lambda v, item: v.where[item] if v.below[item] == ON_STATION else NOTHING,
+    ("item_at", 1): lambda v, item: v.where[item],
+    ("loc", 1): lambda v, robot: v.robot,
+    ("has_item", 1): lambda v, robot: v.held,
+}
+
+
+def tester(predicate: str):
+    bit = BIT.get(predicate)
+    if bit is not None:
+        return lambda v, a, b: bool(v.flags[a] & bit)
+    return _RELATION_TESTS[predicate]
 
 
 def evaluate(predicate: str, state: State, view: View, args: tuple[int, ...]) -> bool:
     """Truth of one grounded predicate (object indices) in a state."""
-    bit = BIT.get(predicate)
-    if bit is not None:
-        return bool(state.flags[args[0]] & bit)
-    return _relation(predicate, state, view, args)
+    return tester(predicate)(view, args[0], args[1] if len(args) > 1 else -1)
+
+
+# A compiled literal check: (test, first is variable, first index, second is var, second).
+Check = tuple
+
+
+class Step(NamedTuple):
+    """Bind one variable: derived from a bound term through a relation, or enumerated."""
+
+    variable: int
+    derive: object  # a _DERIVATIONS function, or None to enumerate the candidates
+    source: Term | None  # the bound term it is derived from
+    allowed: frozenset[int]
+    distinct_from: tuple[int, ...]  # bound variables of the same kind
+    checks: tuple[Check, ...]  # literals fully bound once this variable is
 
 
 @dataclass(frozen=True)
@@ -113,62 +141,41 @@ class Goal:
     variables: tuple[Variable, ...]
     literals: tuple[Literal, ...]
     n_items: int
-    # For each variable (in binding order), the literals that become checkable once it is
-    # bound; `ground` holds literals without variables.
-    ground: tuple[Literal, ...]
-    checks: tuple[tuple[Literal, ...], ...]
-    distinct_from: tuple[tuple[int, ...], ...]  # earlier variables of the same kind
+    ground: tuple[Check, ...]  # literals without variables
+    plan: tuple[Step, ...]  # the binding order, with the checks due at each step
 
     # ---- evaluation --------------------------------------------------------------------
     def holds(self, state: State) -> bool:
-        view = View(state, self.n_items)
-        for literal in self.ground:
-            if not evaluate(literal.predicate, state, view, self._args(literal, ())):
-                return False
-        return self._extend(state, view, [])
-
-    def _extend(self, state: State, view: View, binding: list[int]) -> bool:
-        depth = len(binding)
-        if depth == len(self.variables):
-            return True
-        for candidate in self.variables[depth].candidates:
-            if any(binding[other] == candidate for other in self.distinct_from[depth]):
-                continue
-            binding.append(candidate)
-            if all(evaluate(lit.predicate, state, view, self._args(lit, binding))
-                   for lit in self.checks[depth]) and self._extend(state, view, binding):
-                return True
-            binding.pop()
-        return False
-
-    @staticmethod
-    def _args(literal: Literal, binding) -> tuple[int, ...]:
-        return tuple(binding[t.index] if t.is_variable else t.index for t in literal.terms)
+        return next(self._solutions(state), None) is not None
 
     def bindings(self, state: State) -> list[dict[str, int]]:
-        """Every assignment of variables that makes the goal true (for tests and tools)."""
-        found: list[dict[str, int]] = []
+        """Every assignment of the goal's ids to objects that makes it true."""
+        return [{v.ident: b for v, b in zip(self.variables, binding, strict=True)}
+                for binding in self._solutions(state)]
+
+    def _solutions(self, state: State):
         view = View(state, self.n_items)
-        if not all(evaluate(lit.predicate, state, view, self._args(lit, ()))
-                   for lit in self.ground):
-            return found
+        if _passes(self.ground, view, ()):
+            yield from self._extend(view, [NOTHING] * len(self.variables), 0)
 
-        def walk(binding: list[int]) -> None:
-            depth = len(binding)
-            if depth == len(self.variables):
-                found.append({v.ident: b for v, b in zip(self.variables, binding, strict=True)})
-                return
-            for candidate in self.variables[depth].candidates:
-                if any(binding[o] == candidate for o in self.distinct_from[depth]):
-                    continue
-                binding.append(candidate)
-                if all(evaluate(lit.predicate, state, view, self._args(lit, binding))
-                       for lit in self.checks[depth]):
-                    walk(binding)
-                binding.pop()
-
-        walk([])
-        return found
+    def _extend(self, view: View, binding: list[int], depth: int):
+        if depth == len(self.plan):
+            yield tuple(binding)
+            return
+        step = self.plan[depth]
+        if step.derive is None:
+            options = self.variables[step.variable].candidates
+        else:
+            source = binding[step.source.index] if step.source.is_variable else step.source.index
+            value = step.derive(view, source)
+            options = (value,) if value in step.allowed else ()
+        for value in options:
+            if any(binding[other] == value for other in step.distinct_from):
+                continue
+            binding[step.variable] = value
+            if _passes(step.checks, view, binding):
+                yield from self._extend(view, binding, depth + 1)
+        binding[step.variable] = NOTHING
 
     # ---- compilation -------------------------------------------------------------------
     @classmethod
@@ -212,19 +219,59 @@ class Goal:
 
     @classmethod
     def _order(cls, variables, literals, n_items) -> Goal:
-        ground, checks = [], [[] for _ in variables]
-        for literal in literals:
-            var_positions = [t.index for t in literal.terms if t.is_variable]
-            if var_positions:
-                checks[max(var_positions)].append(literal)
-            else:
-                ground.append(literal)
-        distinct = tuple(
-            tuple(j for j in range(i) if variables[j].kind == variables[i].kind)
-            for i in range(len(variables))
-        )
-        return cls(tuple(variables), literals, n_items, tuple(ground),
-                   tuple(tuple(c) for c in checks), distinct)
+        """Choose a binding order: derive a variable from a bound one whenever a relation
+        pins it, else enumerate the variable with the fewest candidates."""
+        bound: set[int] = set()
+        scheduled: set[int] = set()  # literals already checked (or used to derive)
+        plan = []
+        while len(bound) < len(variables):
+            variable, derive, source, via = _next_binding(variables, literals, bound)
+            bound.add(variable)
+            if via is not None:
+                scheduled.add(via)
+            due = [k for k, lit in enumerate(literals) if k not in scheduled
+                   and all(t.index in bound for t in lit.terms if t.is_variable)]
+            scheduled.update(due)
+            plan.append(Step(
+                variable, derive, source, frozenset(variables[variable].candidates),
+                tuple(j for j in bound if j != variable
+                      and variables[j].kind == variables[variable].kind),
+                tuple(_compile_check(literals[k]) for k in due),
+            ))
+        ground = tuple(_compile_check(lit) for k, lit in enumerate(literals)
+                       if not any(t.is_variable for t in lit.terms))
+        return cls(tuple(variables), literals, n_items, ground, tuple(plan))
+
+
+def _next_binding(variables, literals, bound):
+    def known(term: Term) -> bool:
+        return not term.is_variable or term.index in bound
+
+    for k, literal in enumerate(literals):
+        for position, term in enumerate(literal.terms):
+            derive = _DERIVATIONS.get((literal.predicate, position))
+            if derive is None or not term.is_variable or term.index in bound:
+                continue
+            source = literal.terms[1 - position] if len(literal.terms) == 2 else Term(False, 0)
+            if known(source):
+                return term.index, derive, source, k
+    free = [j for j in range(len(variables)) if j not in bound]
+    return min(free, key=lambda j: len(variables[j].candidates)), None, None, None
+
+
+def _compile_check(literal: Literal) -> Check:
+    first = literal.terms[0]
+    second = literal.terms[1] if len(literal.terms) > 1 else Term(False, -1)
+    return (tester(literal.predicate), first.is_variable, first.index,
+            second.is_variable, second.index)
+
+
+def _passes(checks, view: View, binding) -> bool:
+    for test, first_var, first, second_var, second in checks:
+        if not test(view, binding[first] if first_var else first,
+                    binding[second] if second_var else second):
+            return False
+    return True
 
 
 def _objects_of_kind(world: World, kind: str) -> tuple[int, ...]:
