@@ -29,7 +29,7 @@ class Driver:
         self.env.reset()
 
     def __call__(self, action: str):
-        _, reward, done, info = self.env.step(action)
+        info = self.env.step(action)[3]
         assert not info["invalid"], f"{action!r} invalid; valid: {info['valid_actions']}"
         return self
 

@@ -62,9 +62,10 @@ def test_exclusion_makes_splits_disjoint():
     train = generate_layouts("burger", range(50))
     test = generate_layouts("burger", range(40, 90),
                             exclude_hashes={layout.content_hash for layout in train})
-    assert {l.content_hash for l in train}.isdisjoint({l.content_hash for l in test})
+    train_hashes = {layout.content_hash for layout in train}
+    assert train_hashes.isdisjoint(layout.content_hash for layout in test)
     assert len(test) == 40  # seeds 40-49 repeat training layouts and are skipped
-    assert all(l.task == "burger" and isinstance(l.seed, int) for l in test)
+    assert all(layout.task == "burger" and isinstance(layout.seed, int) for layout in test)
 
 
 def test_bad_generator_input():

@@ -110,7 +110,8 @@ def _burger_json() -> dict:
     (lambda d: d["goal"][0].__setitem__("predicate", "on_fire"), "'goal[0].predicate' is unknown"),
     (lambda d: d["goal"][0].__setitem__("args", ["bottombun"]), "equal length"),
     (lambda d: d["items"][2].__setitem__("predicates", ["isburnt"]), "unknown predicate 'isburnt'"),
-    (lambda d: d["config"].__setitem__("cook_time", {"patty": 0}), "'config.cook_time.patty' must be >= 1"),
+    (lambda d: d["config"].__setitem__("cook_time", {"patty": 0}),
+     "'config.cook_time.patty' must be >= 1"),
 ])
 def test_malformed_layouts_name_what_is_wrong(edit, message):
     data = _burger_json()

@@ -4,8 +4,8 @@ from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.layout import (
     Layout,
     LayoutError,
-    load_robotouille_file,
     from_robotouille_json,
+    load_robotouille_file,
     read_layouts,
     write_layouts,
 )

@@ -19,8 +19,13 @@ from pathlib import Path
 
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layouts
-from stgrpo.kitchen.layout import Layout, LayoutError, load_robotouille_file, read_layouts, \
-    write_layouts
+from stgrpo.kitchen.layout import (
+    Layout,
+    LayoutError,
+    load_robotouille_file,
+    read_layouts,
+    write_layouts,
+)
 from stgrpo.kitchen.rules import apply
 from stgrpo.kitchen.search import shortest_plan
 from stgrpo.kitchen.tasks import TASKS, get_task
@@ -109,7 +114,7 @@ def _cmd_play(args) -> int:
             return 0
         if answer.isdigit() and 1 <= int(answer) <= len(info["valid_actions"]):
             answer = info["valid_actions"][int(answer) - 1]
-        observation, reward, done, info = env.step(answer)
+        observation, _, done, info = env.step(answer)
         if info["invalid"]:
             print(f"\n>>> '{answer}' is not a valid action here.\n")
     outcome = "Goal reached" if info["success"] else "Out of steps"

@@ -278,7 +278,7 @@ def _item(check, entry, key, width, height) -> ItemSpec:
 
 def _ident(check, entry, key) -> str | int | None:
     ident = entry.get("id")
-    check.that(ident is None or isinstance(ident, (str, int)) and not isinstance(ident, bool),
+    check.that(ident is None or (isinstance(ident, (str, int)) and not isinstance(ident, bool)),
                f"'{key}.id' must be a string or an integer")
     return ident
 

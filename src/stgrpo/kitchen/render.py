@@ -14,12 +14,12 @@ from collections.abc import Sequence
 import matplotlib
 
 matplotlib.use("Agg")  # files only: no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Circle, FancyBboxPatch  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.patches import Circle, FancyBboxPatch
 
-from stgrpo.kitchen.domain import COOKED, COOKING, CUT, FRIED  # noqa: E402
-from stgrpo.kitchen.state import NOTHING, State  # noqa: E402
-from stgrpo.kitchen.world import World  # noqa: E402
+from stgrpo.kitchen.domain import COOKED, COOKING, CUT, FRIED
+from stgrpo.kitchen.state import NOTHING, State
+from stgrpo.kitchen.world import World
 
 STATION_COLOURS = {"table": "#c8a27a", "stove": "#9e9e9e", "board": "#e8d7b0",
                    "fryer": "#e0b040", "sink": "#8ec5e8"}

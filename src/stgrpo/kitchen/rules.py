@@ -17,8 +17,16 @@ the conformance traces in tests/data):
 
 from __future__ import annotations
 
-from stgrpo.kitchen.domain import COOKABLE, COOKED, COOKING, CUT, CUTTABLE, FRIED, FRYABLE, \
-    FRYABLE_IF_CUT
+from stgrpo.kitchen.domain import (
+    COOKABLE,
+    COOKED,
+    COOKING,
+    CUT,
+    CUTTABLE,
+    FRIED,
+    FRYABLE,
+    FRYABLE_IF_CUT,
+)
 from stgrpo.kitchen.state import NOTHING, WAIT, Action, State, Timer
 from stgrpo.kitchen.world import World
 

@@ -95,7 +95,7 @@ class World:
             cuts_needed=tuple(_per_kind(layout, "num_cuts", k, DEFAULT_NUM_CUTS) for k in kinds),
             initial=initial,
         )
-        world.goal  # compile now: a bad or impossible goal fails before any work starts
+        _ = world.goal  # compile now: a bad or impossible goal fails before any work starts
         return world
 
     @property
