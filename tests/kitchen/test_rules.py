@@ -126,13 +126,15 @@ def test_invalid_action_changes_nothing_and_counts_a_step(two_stoves):
     env = KitchenEnv(two_stoves)
     observation, _ = env.reset()
     state = env.state
-    for bad in ["", "Do  nothing", "Cook patty1 on stove1 using robot1", "move robot1", None, 3]:
+    bad_actions = ["", "Do  nothing", " Do nothing", "do nothing", "Do nothing\n",
+                   "Cook patty1 on stove1 using robot1", "move robot1", None, 3]
+    for bad in bad_actions:
         obs, reward, done, info = env.step(bad)
         assert info["invalid"] and obs == observation and env.state == state
         assert reward == 0.0 and not done
-    assert env.steps == 6
-    _, _, _, info = env.step("  Do nothing\n")  # surrounding whitespace is ignored
-    assert not info["invalid"] and info["steps"] == 7
+    assert env.steps == len(bad_actions)
+    _, _, _, info = env.step("Do nothing")
+    assert not info["invalid"] and info["steps"] == len(bad_actions) + 1
 
 
 def test_max_steps_truncates(two_stoves):

@@ -4,7 +4,8 @@ The observation is byte-identical to Robotouille's `LanguageSpace`: one block pe
 (stations, then items, then the robot) listing every true fact about it in Robotouille's
 predicate order, then `Valid Actions:` and `Goal:`. Action strings use Robotouille's exact
 phrasing. Parsing is exact and total: a string is one of the world's grounded actions or
-nothing (`None`); whether it is valid *now* is the environment's question.
+nothing (`None`), with no case folding or trimming (extracting the action from a model's
+reply is the prompt layer's job); whether it is valid *now* is the environment's question.
 """
 
 from __future__ import annotations
@@ -54,10 +55,10 @@ class ActionVocabulary:
         return self._text_of[action]
 
     def parse(self, text: object) -> Action | None:
-        """The grounded action a string names (surrounding whitespace ignored), else None."""
+        """The grounded action a string names exactly (as Robotouille matches), else None."""
         if not isinstance(text, str):
             return None
-        return self._action_of.get(text.strip())
+        return self._action_of.get(text)
 
 
 def observation(world: World, state: State, valid_texts: list[str]) -> str:
