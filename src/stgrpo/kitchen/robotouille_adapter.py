@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib.util
+import io
 import json
 import os
 import random
@@ -99,25 +100,38 @@ def _inside(repo: Path) -> Iterator[None]:
         sys.path[:] = old_path
 
 
+def _from_repo(module_name: str, repo: Path) -> bool:
+    module = sys.modules[module_name]
+    origins = [getattr(module, "__file__", None) or "", *getattr(module, "__path__", [])]
+    return any(str(origin).startswith(str(repo) + os.sep) for origin in origins)
+
+
 def _load(repo_dir: str | os.PathLike | None) -> _Robotouille:
     repo = _find_repo(repo_dir)
     if repo in _LOADED:
         return _LOADED[repo]
     if _LOADED:
-        raise RuntimeError(f"Robotouille already loaded from {next(iter(_LOADED))}; cannot mix repos")
+        raise RuntimeError(
+            f"Robotouille already loaded from {next(iter(_LOADED))}; cannot mix repos"
+        )
     stub = None
     if "agents" not in sys.modules:
         # robotouille/__init__ imports its LLM agents (torch, openai, ...); an empty stub suffices.
         stub = types.ModuleType("agents")
         stub.NAME_TO_AGENT = {}
         sys.modules["agents"] = stub
+    before = set(sys.modules)
     try:
-        with _inside(repo):
+        # pygame greets on stdout at import; keep stdout clean for callers that own it.
+        with _inside(repo), contextlib.redirect_stdout(io.StringIO()):
             from environments.env_generator import builder, procedural_generator
             from renderer.renderer import RobotouilleRenderer
             from robotouille import robotouille_env
             from robotouille.env import RobotouilleEnv
-    except ImportError as exc:
+    except Exception as exc:
+        # Drop the half-imported repo modules, so that a later attempt starts clean.
+        for name in [name for name in set(sys.modules) - before if _from_repo(name, repo)]:
+            del sys.modules[name]
         raise RuntimeError(f"{_INSTALL_HELP} ({exc!r})") from exc
     finally:
         if stub is not None and sys.modules.get("agents") is stub:
@@ -135,7 +149,7 @@ def _load(repo_dir: str | os.PathLike | None) -> _Robotouille:
 
 
 def robotouille_available(repo_dir: str | os.PathLike | None = None) -> bool:
-    """True when the real Robotouille package can be loaded (from `repo_dir` or $ROBOTOUILLE_REPO)."""
+    """True when the real Robotouille can be loaded (from `repo_dir` or $ROBOTOUILLE_REPO)."""
     try:
         _load(repo_dir)
     except RuntimeError:
@@ -180,7 +194,7 @@ def load_example(
                 try:
                     layout = rt.generator.randomize_environment(layout, effective, False)
                     break
-                except Exception:  # noqa: BLE001 - Robotouille retries on any error, so do we
+                except Exception:
                     effective += 1
             else:
                 raise RuntimeError(f"procedural generation failed for {name} from seed {seed}")
@@ -219,6 +233,8 @@ class RobotouilleAdapterEnv:
         self._valid: list[str] = []
         self._done = False
         self._steps = 0
+        self._index: dict[str, list] = {}
+        self._index_source: Any = None
 
     @property
     def repo(self) -> Path:
@@ -274,13 +290,11 @@ class RobotouilleAdapterEnv:
         if self._env is None:
             raise RuntimeError("call reset() first")
         self._steps += 1
-        pairs, strings = self._env.current_state.get_valid_actions_and_str()
-        try:
-            index = strings.index(action_text)
-        except ValueError:
+        grounding = self._grounding(action_text) if action_text in self._valid else None
+        if grounding is None:
             info = {"valid_actions": self.valid_actions(), "invalid": True, "steps": self._steps}
             return self._obs, 0.0, self._done, info
-        obs, _, done, _ = self._env.step([pairs[index]])
+        obs, _, done, _ = self._env.step([grounding])
         self._set_obs(obs)
         self._done = bool(done)
         info = {"valid_actions": self.valid_actions(), "invalid": False, "steps": self._steps}
@@ -295,11 +309,32 @@ class RobotouilleAdapterEnv:
         twin._layout = self._layout
         twin._obs, twin._valid = self._obs, list(self._valid)
         twin._done, twin._steps = self._done, self._steps
+        twin._index, twin._index_source = {}, None
         return twin
 
     def copy_state(self) -> Any:
         """A deep copy of the current `backend.state.State` only."""
         return copy.deepcopy(self._env.current_state)
+
+    def _grounding(self, action_text: str) -> tuple | None:
+        """The first valid (Action, args) whose string is `action_text`, in Robotouille's order.
+
+        Same choice as ``strings.index(action_text)`` on ``get_valid_actions_and_str()``, without
+        checking every grounded action (the string-to-groundings index is rebuilt whenever the
+        state's action table is, e.g. after an object is created).
+        """
+        state = self._env.current_state
+        if self._index_source is not state.actions:
+            index: dict[str, list] = {}
+            for action, arg_dicts in state.actions.items():
+                for args in arg_dicts:
+                    text = action.get_language_description(args)
+                    index.setdefault(text, []).append((action, args))
+            self._index, self._index_source = index, state.actions
+        for action, args in self._index.get(action_text, ()):
+            if action.is_valid(state, args):
+                return action, args
+        return None
 
     def _set_obs(self, obs: str) -> None:
         # The observation embeds the valid-action list between fixed markers; reuse it.
