@@ -94,3 +94,12 @@ def test_cli_generate_to_stdout(capsys):
     assert main(["generate", "--task", "cheeseburger", "--seeds", "1-2"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["seed"] for r in records] == [1, 2] and all(len(r["hash"]) == 16 for r in records)
+
+
+def test_cli_impossible_goal_names_the_file(tmp_path, capsys):
+    data = TASKS["burger"].default_layout.to_robotouille_json()
+    data["items"] = [item for item in data["items"] if item["name"] != "patty"]
+    path = tmp_path / "no_patty.json"
+    path.write_text(json.dumps(data))
+    assert main(["show", "--robotouille", str(path)]) == 2
+    assert f"{path}: goal: needs a patty (id 3) but the layout has none" in capsys.readouterr().err

@@ -20,7 +20,6 @@ from pathlib import Path
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layouts
 from stgrpo.kitchen.layout import (
-    Layout,
     LayoutError,
     load_robotouille_file,
     read_layouts,
@@ -55,19 +54,20 @@ def _add_layout_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", type=int, default=0, help="with --layouts: which line (0-based)")
 
 
-def _pick_layout(args) -> Layout:
+def _pick_world(args) -> World:
+    """The kitchen the options name; errors name the file (and line) it came from."""
     if args.robotouille:
-        return load_robotouille_file(args.robotouille)
+        return World.from_layout(load_robotouille_file(args.robotouille), str(args.robotouille))
     if args.layouts:
         layouts = read_layouts(args.layouts)
         layout = next(itertools.islice(layouts, args.index, None), None)
         if layout is None:
             raise LayoutError(f"{args.layouts}: has no layout at index {args.index}")
-        return layout
+        return World.from_layout(layout, f"{args.layouts}:{args.index + 1}")
     task = get_task(args.task)
     if args.seed is None:
-        return task.default_layout
-    return generate_layouts(task, [args.seed])[0]
+        return World.from_layout(task.default_layout)
+    return World.from_layout(generate_layouts(task, [args.seed])[0])
 
 
 def _cmd_generate(args) -> int:
@@ -83,7 +83,7 @@ def _cmd_generate(args) -> int:
 
 
 def _cmd_show(args) -> int:
-    world = World.from_layout(_pick_layout(args))
+    world = _pick_world(args)
     env = KitchenEnv(world)
     observation, _ = env.reset()
     print(observation)
@@ -97,7 +97,7 @@ def _cmd_show(args) -> int:
 
 
 def _cmd_play(args) -> int:
-    env = KitchenEnv(_pick_layout(args), max_steps=args.max_steps)
+    env = KitchenEnv(_pick_world(args), max_steps=args.max_steps)
     observation, info = env.reset()
     done = False
     while not done:
@@ -125,7 +125,7 @@ def _cmd_play(args) -> int:
 def _cmd_render(args) -> int:
     from stgrpo.kitchen.render import render_episode, render_state
 
-    world = World.from_layout(_pick_layout(args))
+    world = _pick_world(args)
     if not (args.solve or args.actions):
         render_state(world, world.initial, args.out, title=world.layout.goal_description)
     else:

@@ -180,7 +180,7 @@ class Goal:
     # ---- compilation -------------------------------------------------------------------
     @classmethod
     def compile(cls, world: World) -> Goal:
-        source = "goal"
+        source = f"{world.source}: goal"
         literals_in = world.layout.goal
         ids_by_kind: dict[str, list[str]] = {}  # kinds in order of first use, ids in order
         for literal in literals_in:
@@ -333,6 +333,6 @@ def _check_achievable(world: World, goal: Goal, literals_in) -> None:
         if not any(_can_acquire(world, item, bit) for item in candidates):
             named = ", ".join(f"{k}#{i}" for k, i in zip(original.args, original.ids, strict=True))
             raise LayoutError(
-                f"goal: {literal.predicate}({named}) can never hold: no candidate item has it "
+                f"{world.source}: goal {literal.predicate}({named}) can never hold: no candidate item has it "
                 f"or can get it with the stations in the layout"
             )

@@ -50,12 +50,16 @@ class World:
     fry_ticks: tuple[int, ...]
     cuts_needed: tuple[int, ...]
     initial: State
+    source: str = "layout"  # how error messages name this kitchen
     robot_name: str = f"{ROBOT_KIND}1"
 
     @classmethod
-    def from_layout(cls, layout: Layout) -> World:
-        """Compile a layout; raises LayoutError if it is not a valid, achievable kitchen."""
-        from_robotouille_json(layout.to_robotouille_json(), source=f"layout {layout.task or ''}")
+    def from_layout(cls, layout: Layout, source: str | None = None) -> World:
+        """Compile a layout; raises LayoutError if it is not a valid, achievable kitchen.
+        `source` names the layout in error messages (default: its task and seed)."""
+        if source is None:
+            source = f"layout (task {layout.task}, seed {layout.seed})"
+        from_robotouille_json(layout.to_robotouille_json(), source=source)
         stations = sorted(layout.stations, key=lambda s: (s.x, s.y))
         items = sorted(layout.items, key=lambda it: (it.x, it.y))
         station_at = {(s.x, s.y): i for i, s in enumerate(stations)}
@@ -94,6 +98,7 @@ class World:
                             for k in kinds),
             cuts_needed=tuple(_per_kind(layout, "num_cuts", k, DEFAULT_NUM_CUTS) for k in kinds),
             initial=initial,
+            source=source,
         )
         _ = world.goal  # compile now: a bad or impossible goal fails before any work starts
         return world

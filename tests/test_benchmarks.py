@@ -1,0 +1,19 @@
+"""The benchmarks run and print their ratios (timings themselves are never asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def test_kitchen_benchmark_prints_ratios():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_kitchen.py"), "--quick", "--steps", "10"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    assert "ratio successor generation (baseline / stgrpo):" in result.stdout
+    assert "ratio agent-facing step    (baseline / stgrpo):" in result.stdout
+    assert "baseline " in result.stdout
