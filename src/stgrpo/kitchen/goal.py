@@ -333,6 +333,6 @@ def _check_achievable(world: World, goal: Goal, literals_in) -> None:
         if not any(_can_acquire(world, item, bit) for item in candidates):
             named = ", ".join(f"{k}#{i}" for k, i in zip(original.args, original.ids, strict=True))
             raise LayoutError(
-                f"{world.source}: goal {literal.predicate}({named}) can never hold: no candidate item has it "
-                f"or can get it with the stations in the layout"
+                f"{world.source}: goal {literal.predicate}({named}) can never hold: "
+                f"no candidate item has it or can get it with the stations in the layout"
             )
