@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from stgrpo.kitchen import KitchenEnv, Layout, LayoutError, World
 from stgrpo.kitchen.layout import (
+    RobotSpec,
     from_robotouille_json,
     load_robotouille_file,
     read_layouts,
@@ -81,9 +83,10 @@ def test_write_failure_leaves_no_file(tmp_path):
 
 def test_hash_ignores_task_and_seed_but_not_content():
     layout = TASKS["burger"].default_layout
-    renamed = Layout(**{**layout.__dict__, "task": "other", "seed": 99})
+    renamed = replace(layout, task="other", seed=99)
     assert renamed.content_hash == layout.content_hash
-    moved = Layout(**{**layout.__dict__, "robot": layout.robot.__class__(1, 3, 0, 0 + 1 - 1 - 1)})
+    moved = replace(layout, robot=RobotSpec(1, 3, 1, 0))  # starts facing the table at (2, 3)
+    World.from_layout(moved)
     assert moved.content_hash != layout.content_hash
 
 

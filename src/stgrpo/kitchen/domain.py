@@ -84,9 +84,3 @@ ACTION_TEMPLATES: dict[str, str] = {
     "unstack": "Unstack {a} from {b} using {robot}",
     "wait": "Do nothing",
 }
-ACTION_ORDER: dict[str, int] = {kind: i for i, kind in enumerate(ACTION_TEMPLATES)}
-
-
-def kind_of(name: str) -> str:
-    """The kind of a numbered object name: 'table12' -> 'table'."""
-    return name.rstrip("0123456789")

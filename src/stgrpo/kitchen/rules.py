@@ -152,10 +152,6 @@ def _update(world, stacks, flags, timer, active: bool) -> None:
         timer[4] = True
 
 
-def is_valid(world: World, state: State, action: Action) -> bool:
-    return action in valid_actions(world, state)
-
-
 def successors(world: World, state: State) -> list[tuple[Action, State]]:
     """Every valid action with its successor state (the search primitive)."""
     return [(action, apply(world, state, action)) for action in valid_actions(world, state)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from stgrpo.kitchen.rules import apply, valid_actions
+from stgrpo.kitchen.rules import successors
 from stgrpo.kitchen.state import Action, State
 from stgrpo.kitchen.world import World
 
@@ -30,8 +30,7 @@ def shortest_plan(world: World, start: State | None = None,
     frontier = deque([start])
     while frontier:
         state = frontier.popleft()
-        for action in valid_actions(world, state):
-            child = apply(world, state, action)
+        for action, child in successors(world, state):
             if child in parent:
                 continue
             parent[child] = (state, action)
