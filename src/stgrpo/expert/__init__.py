@@ -1,0 +1,1 @@
+"""Experts: the exact optimal planner (and, later, expert trajectories and the LLM expert)."""

@@ -1,0 +1,247 @@
+"""An admissible heuristic for kitchen goals: a lower bound on the steps still needed.
+
+For each way of binding the goal's item ids to objects (precomputed per kitchen) and each
+plausible station for the goal's station ids, it counts actions that any plan must still
+take, then keeps the smallest count:
+
+* a goal item is *well placed* when its own location literals hold and no misplaced goal
+  item lies below it; every other goal item must be taken (1 action, unless held) and put
+  (1 action), and carried by at least one move of its own unless it may end where it is;
+* an item that must still be cooked, cut or fried needs its processing actions (the rest
+  of its cuts, or one Cook/Fry unless its timer runs) and, unless it already sits on the
+  right station, a put there, a take from there and a carry each way;
+* a non-goal item above a misplaced goal item, or above an item that must be clear, must
+  be taken, carried away and put (3 steps);
+* if the robot's hands are empty and something must be fetched from another station, one
+  move gets it there.
+
+Moves while holding different items are different moves, and each action above is a
+distinct action of any plan, so the count never exceeds the true distance. Timers are not
+counted (waiting is left to the search), which keeps the bound admissible but weaker on
+cooking tasks.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+
+from stgrpo.kitchen.domain import BIT, COOKED, CUT, FRIED, ITEM_KINDS
+from stgrpo.kitchen.goal import ON_STATION, Term, View
+from stgrpo.kitchen.state import NOTHING, State
+from stgrpo.kitchen.world import World
+
+_PROCESS_STATION = {COOKED: "stove", CUT: "board", FRIED: "fryer"}
+
+
+class _ItemGoal:
+    """Everything the goal says about one item term."""
+
+    def __init__(self, term: Term):
+        self.term = term
+        self.below: Term | None = None  # atop(self, below)
+        self.on_station: Term | None = None  # item_on(self, station)
+        self.at_station: list[Term] = []  # item_at(self, station)
+        self.clear = False
+        self.bits = 0  # property bits required
+
+    @property
+    def has_location(self) -> bool:
+        return self.below is not None or self.on_station is not None or bool(self.at_station)
+
+    @property
+    def process_station(self) -> str | None:
+        """The station of its last processing step (frying comes after cutting)."""
+        for bit in (FRIED, COOKED, CUT):
+            if self.bits & bit:
+                return _PROCESS_STATION[bit]
+        return None
+
+
+class AssemblyHeuristic:
+    def __init__(self, world: World):
+        self.world = world
+        goal = world.goal
+        self.n_items = world.n_items
+        items: dict[Term, _ItemGoal] = {}
+
+        def entry(term: Term) -> _ItemGoal:
+            return items.setdefault(term, _ItemGoal(term))
+
+        for literal in goal.literals:
+            first = literal.terms[0]
+            if literal.predicate in BIT and literal.predicate not in ("iscooking",):
+                entry(first).bits |= BIT[literal.predicate]
+            elif literal.predicate == "atop":
+                entry(first).below = literal.terms[1]
+                entry(literal.terms[1])
+            elif literal.predicate == "item_on":
+                entry(first).on_station = literal.terms[1]
+            elif literal.predicate == "item_at":
+                entry(first).at_station.append(literal.terms[1])
+            elif literal.predicate == "clear":
+                entry(first).clear = True
+        self.items = list(items.values())
+        item_vars = sorted({g.term.index for g in self.items if g.term.is_variable})
+        self.bindings = _item_bindings(goal.variables, item_vars)
+        self.station_vars = sorted({t.index for g in self.items
+                                    for t in [g.on_station, *g.at_station]
+                                    if t is not None and t.is_variable})
+        self.station_kind = {v: goal.variables[v].kind for v in self.station_vars}
+        self.remaining_cuts = world.cuts_needed
+
+    def __call__(self, state: State) -> int:
+        view = View(state, self.n_items)
+        best = None
+        for binding in self.bindings:
+            for stations in self._station_choices(view, binding):
+                cost = self._cost(state, view, binding, stations)
+                if best is None or cost < best:
+                    best = cost
+                    if best == 0:
+                        return 0
+        return best if best is not None else 0
+
+    # ---- one binding -------------------------------------------------------------------
+    def _station_choices(self, view: View, binding: dict[int, int]):
+        """Plausible stations for the goal's station ids: where a goal item now stands on a
+        station of the right kind, or None ("elsewhere": a station holding no goal item)."""
+        if not self.station_vars:
+            yield {}
+            return
+        kinds = self.world.station_kinds
+        where = view.where
+        goal_objects = [self._object(g.term, binding) for g in self.items]
+        options = []
+        for var in self.station_vars:
+            seen = {where[o] for o in goal_objects if where[o] >= 0
+                    and kinds[where[o]] == self.station_kind[var]}
+            options.append([*sorted(seen), None])
+        for choice in itertools.product(*options):
+            yield dict(zip(self.station_vars, choice, strict=True))
+
+    @staticmethod
+    def _object(term: Term, binding: dict[int, int]) -> int:
+        return binding[term.index] if term.is_variable else term.index
+
+    def _station(self, term: Term, stations) -> int | None:
+        return stations[term.index] if term.is_variable else term.index
+
+    def _cost(self, state: State, view: View, binding, stations) -> int:
+        world, where, held, robot = self.world, view.where, state.held, view.robot
+        goal_objects = {self._object(g.term, binding): g for g in self.items}
+        final = None  # the station where the assembly ends, if the goal names one
+        for g in self.items:
+            if g.on_station is not None:
+                final = self._station(g.on_station, stations)
+        cost = 0
+        must_move: set[int] = set()  # goal items that must be taken from where they are
+        to_take: set[int] = set()  # every item some plan must still pick up
+        for stack in state.stacks:
+            bad_below = False
+            for obj in stack:
+                g = goal_objects.get(obj)
+                if g is None:
+                    continue
+                process = self._processing(state, g, obj, view)
+                placed = g.has_location and not bad_below and \
+                    self._located(g, obj, view, binding, stations)
+                if process:
+                    cost += process
+                    if not self._on_process_station(g, obj, view):
+                        must_move.add(obj)
+                        cost += 3  # take it, carry it to the station, put it there
+                    if g.has_location:
+                        cost += 3  # then take it, carry it, put it in place
+                        to_take.add(obj)
+                elif g.has_location and not placed:
+                    must_move.add(obj)
+                    cost += 2 + (final is None or where[obj] != final)
+                if obj in must_move or (g.has_location and not placed):
+                    bad_below = True
+        if held != NOTHING and held in goal_objects:
+            g = goal_objects[held]
+            process = self._processing(state, g, held, view)
+            if process:
+                kind = world.station_kinds[robot]
+                cost += process + 1 + (kind != g.process_station)  # put (after a carry)
+                if g.has_location:
+                    cost += 3
+            elif g.has_location:
+                cost += 1 + (final is not None and robot != final)
+        # Non-goal items must get out of the way (taken, carried off, put) when they lie
+        # above a goal item that must move or must end clear; and a clear goal item under
+        # placed goal items needs one of those moved.
+        for stack in state.stacks:
+            blocked = False
+            for position, obj in enumerate(stack):
+                g = goal_objects.get(obj)
+                if g is None:
+                    if blocked:
+                        cost += 3
+                        to_take.add(obj)
+                    continue
+                if obj in must_move or (g.clear and position < len(stack) - 1):
+                    if g.clear and obj not in must_move and not blocked and all(
+                            o in goal_objects and o not in must_move
+                            for o in stack[position + 1:]):
+                        cost += 3
+                    blocked = True
+        to_take |= must_move
+        if held == NOTHING and to_take and all(where[o] != robot for o in to_take):
+            cost += 1  # nothing to take here: the first move is not one of the carries
+        return cost
+
+    def _on_process_station(self, g: _ItemGoal, obj: int, view: View) -> bool:
+        station = view.where[obj]
+        return (station >= 0 and view.below[obj] == ON_STATION
+                and self.world.station_kinds[station] == g.process_station)
+
+    def _located(self, g: _ItemGoal, obj: int, view: View, binding, stations) -> bool:
+        """Whether its location literals hold now (with the chosen stations)."""
+        where = view.where[obj]
+        if g.below is not None and view.below[obj] != self._object(g.below, binding):
+            return False
+        if g.on_station is not None:
+            station = self._station(g.on_station, stations)
+            if view.below[obj] != ON_STATION or station is None or where != station:
+                return False
+        for term in g.at_station:
+            station = self._station(term, stations)
+            if station is None or where != station:
+                return False
+        return True
+
+    def _processing(self, state: State, g: _ItemGoal, obj: int, view: View) -> int:
+        """Cook / Cut / Fry actions `obj` still needs (0 if it has its properties)."""
+        missing = g.bits & ~state.flags[obj]
+        actions = 0
+        if missing & CUT:
+            done = max((t.count for t in state.timers
+                        if t.kind == "cut" and t.item == obj and not t.done), default=0)
+            actions += self.remaining_cuts[obj] - done
+        for bit, kind in ((COOKED, "cook"), (FRIED, "fry")):
+            if missing & bit and not any(t.item == obj and t.kind == kind and not t.done
+                                         for t in state.timers):
+                actions += 1
+        return actions
+
+
+def _item_bindings(variables, item_vars: list[int]) -> list[dict[int, int]]:
+    """Every injective (per kind) assignment of the goal's item variables."""
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for v in item_vars:
+        if variables[v].kind in ITEM_KINDS:
+            by_kind[variables[v].kind].append(v)
+    per_kind = [
+        [dict(zip(vs, objects, strict=True))
+         for objects in itertools.permutations(variables[vs[0]].candidates, len(vs))]
+        for vs in by_kind.values()
+    ]
+    bindings = []
+    for parts in itertools.product(*per_kind):
+        merged: dict[int, int] = {}
+        for part in parts:
+            merged.update(part)
+        bindings.append(merged)
+    return bindings

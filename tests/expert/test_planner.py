@@ -1,0 +1,95 @@
+"""The exact planner: minimal lengths and optimal-action sets, checked against plain BFS."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from stgrpo.expert.heuristic import AssemblyHeuristic
+from stgrpo.expert.planner import solve
+from stgrpo.kitchen import KitchenEnv, World
+from stgrpo.kitchen.generate import generate_layout
+from stgrpo.kitchen.rules import apply, valid_actions
+from stgrpo.kitchen.search import SearchLimitError, shortest_plan
+from stgrpo.kitchen.tasks import TASKS
+
+
+def check_solution(world: World, solution) -> None:
+    """Every recorded optimal action leads one step closer; no other action does."""
+    for state, actions in solution.optimal_actions.items():
+        to_go = solution.steps_to_go[state]
+        if to_go == 0:
+            assert world.goal_reached(state) and actions == ()
+            continue
+        assert actions, "a non-goal state on an optimal plan has an optimal action"
+        for action in valid_actions(world, state):
+            child = apply(world, state, action)
+            if action in actions:
+                assert solution.steps_to_go[child] == to_go - 1
+            else:
+                shorter = shortest_plan(world, child, max_states=200_000)
+                assert shorter is None or len(shorter) >= to_go
+
+
+@pytest.mark.parametrize(("task", "optimal"), [
+    ("cheese_sandwich", 8), ("burger", 8), ("cheeseburger", 15), ("double_cheeseburger", 23),
+])
+def test_default_layouts_match_breadth_first_search(task, optimal):
+    world = World.from_layout(TASKS[task].default_layout)
+    fast = solve(world, heuristic=AssemblyHeuristic(world))
+    slow = solve(world)  # no heuristic: breadth-first, the independent reference
+    assert fast.length == slow.length == optimal
+    assert fast.optimal_actions == slow.optimal_actions
+    assert fast.expanded < slow.expanded
+
+
+@pytest.mark.parametrize(("task", "seeds"), [
+    ("cheese_sandwich", range(6)), ("burger", range(6)), ("lettuce_sandwich", [0]),
+    ("cheeseburger", range(2)),
+])
+def test_generated_layouts_match_breadth_first_search(task, seeds):
+    for seed in seeds:
+        world = World.from_layout(generate_layout(task, seed))
+        fast = solve(world, heuristic=AssemblyHeuristic(world))
+        slow = solve(world)
+        assert (fast.length, fast.optimal_actions) == (slow.length, slow.optimal_actions)
+
+
+@pytest.mark.parametrize("seed", [0, 2, 3])
+def test_optimal_actions_are_verified_by_replay(seed):
+    world = World.from_layout(generate_layout("burger", seed))
+    check_solution(world, solve(world, heuristic=AssemblyHeuristic(world)))
+
+
+def test_following_any_optimal_actions_reaches_the_goal_in_minimal_steps():
+    world = World.from_layout(TASKS["cheese_sandwich"].default_layout)
+    solution = solve(world, heuristic=AssemblyHeuristic(world))
+    assert len(solution.actions(world.initial)) == 1
+    assert max(len(a) for a in solution.optimal_actions.values()) == 2  # either bread on top
+    for seed in range(10):
+        rng, env = random.Random(seed), KitchenEnv(world)
+        env.reset()
+        for _ in range(solution.length):
+            action = rng.choice(solution.actions(env.state))
+            env.step_action(action)
+        assert env.success and env.steps == solution.length
+
+
+def test_heuristic_is_admissible_on_random_states():
+    rng = random.Random(0)
+    for task, seed in [("cheese_sandwich", 0), ("cheese_sandwich", 3), ("burger", 1),
+                       ("burger", 2), ("lettuce_sandwich", 0)]:
+        world = World.from_layout(generate_layout(task, seed))
+        heuristic = AssemblyHeuristic(world)
+        state = world.initial
+        for _ in range(10):
+            plan = shortest_plan(world, state, max_states=300_000)
+            assert heuristic(state) <= len(plan)
+            state = apply(world, state, rng.choice(valid_actions(world, state)))
+
+
+def test_search_limits_are_explicit():
+    world = World.from_layout(TASKS["double_cheeseburger"].default_layout)
+    with pytest.raises(SearchLimitError, match="after 100 states"):
+        solve(world, max_states=100)
