@@ -44,10 +44,8 @@ class _ItemGoal:
         self.at_station: list[Term] = []  # item_at(self, station)
         self.clear = False
         self.bits = 0  # property bits required
-
-    @property
-    def has_location(self) -> bool:
-        return self.below is not None or self.on_station is not None or bool(self.at_station)
+        self.has_location = False  # set once all literals are read
+        self.destination: Term | None = None  # the station term it ends on, if any
 
     @property
     def process_station(self) -> str | None:
@@ -82,6 +80,11 @@ class AssemblyHeuristic:
             elif literal.predicate == "clear":
                 entry(first).clear = True
         self.items = list(items.values())
+        for g in self.items:
+            g.has_location = g.below is not None or g.on_station is not None or bool(
+                g.at_station)
+        for g in self.items:
+            g.destination = _destination_term(g, items)
         item_vars = sorted({g.term.index for g in self.items if g.term.is_variable})
         self.bindings = _item_bindings(goal.variables, item_vars)
         self.station_vars = sorted({t.index for g in self.items
@@ -89,13 +92,20 @@ class AssemblyHeuristic:
                                     if t is not None and t.is_variable})
         self.station_kind = {v: goal.variables[v].kind for v in self.station_vars}
         self.remaining_cuts = world.cuts_needed
+        # Per binding: object -> its goal entry, and object -> the object it must sit on.
+        self.prepared = []
+        for binding in self.bindings:
+            goal_objects = {self._object(g.term, binding): g for g in self.items}
+            under = {obj: self._object(g.below, binding)
+                     for obj, g in goal_objects.items() if g.below is not None}
+            self.prepared.append((goal_objects, under))
 
     def __call__(self, state: State) -> int:
         view = View(state, self.n_items)
         best = None
-        for binding in self.bindings:
-            for stations in self._station_choices(view, binding):
-                cost = self._cost(state, view, binding, stations)
+        for goal_objects, under in self.prepared:
+            for stations in self._station_choices(view, goal_objects):
+                cost = self._cost(state, view, goal_objects, under, stations)
                 if best is None or cost < best:
                     best = cost
                     if best == 0:
@@ -103,7 +113,7 @@ class AssemblyHeuristic:
         return best if best is not None else 0
 
     # ---- one binding -------------------------------------------------------------------
-    def _station_choices(self, view: View, binding: dict[int, int]):
+    def _station_choices(self, view: View, goal_objects):
         """Plausible stations for the goal's station ids: where a goal item now stands on a
         station of the right kind, or None ("elsewhere": a station holding no goal item)."""
         if not self.station_vars:
@@ -111,7 +121,6 @@ class AssemblyHeuristic:
             return
         kinds = self.world.station_kinds
         where = view.where
-        goal_objects = [self._object(g.term, binding) for g in self.items]
         options = []
         for var in self.station_vars:
             seen = {where[o] for o in goal_objects if where[o] >= 0
@@ -127,51 +136,71 @@ class AssemblyHeuristic:
     def _station(self, term: Term, stations) -> int | None:
         return stations[term.index] if term.is_variable else term.index
 
-    def _cost(self, state: State, view: View, binding, stations) -> int:
+    def _cost(self, state: State, view: View, goal_objects, under, stations) -> int:
         world, where, held, robot = self.world, view.where, state.held, view.robot
-        goal_objects = {self._object(g.term, binding): g for g in self.items}
-        final = None  # the station where the assembly ends, if the goal names one
-        for g in self.items:
-            if g.on_station is not None:
-                final = self._station(g.on_station, stations)
         cost = 0
         must_move: set[int] = set()  # goal items that must be taken from where they are
         to_take: set[int] = set()  # every item some plan must still pick up
+        carried_in: dict[int, int] = defaultdict(int)  # destination -> carries into it
+        carried_out: dict[int, int] = defaultdict(int)  # station -> counted carries out
         for stack in state.stacks:
             bad_below = False
             for obj in stack:
                 g = goal_objects.get(obj)
                 if g is None:
                     continue
-                process = self._processing(state, g, obj, view)
+                here = where[obj]
+                goal_station = self._destination(g, stations)
+                process = g.bits and self._processing(state, g, obj, view)
                 placed = g.has_location and not bad_below and \
-                    self._located(g, obj, view, binding, stations)
+                    self._located(g, obj, view, under, stations)
                 if process:
                     cost += process
                     if not self._on_process_station(g, obj, view):
                         must_move.add(obj)
                         cost += 3  # take it, carry it to the station, put it there
+                        carried_out[here] += 1
                     if g.has_location:
                         cost += 3  # then take it, carry it, put it in place
                         to_take.add(obj)
+                        if goal_station is not None:
+                            carried_in[goal_station] += 1
                 elif g.has_location and not placed:
                     must_move.add(obj)
-                    cost += 2 + (final is None or where[obj] != final)
+                    if here == goal_station:
+                        # It cannot go back on the stack it came from unchanged: park it
+                        # elsewhere and bring it back (take, carry, put; take, carry, put).
+                        cost += 6
+                        carried_out[here] += 1
+                        carried_in[here] += 1
+                    else:
+                        cost += 3  # take, carry, put
+                        carried_out[here] += 1
+                        if goal_station is not None:
+                            carried_in[goal_station] += 1
                 if obj in must_move or (g.has_location and not placed):
                     bad_below = True
         if held != NOTHING and held in goal_objects:
             g = goal_objects[held]
+            goal_station = self._destination(g, stations)
             process = self._processing(state, g, held, view)
             if process:
                 kind = world.station_kinds[robot]
                 cost += process + 1 + (kind != g.process_station)  # put (after a carry)
                 if g.has_location:
                     cost += 3
+                    if goal_station is not None:
+                        carried_in[goal_station] += 1
             elif g.has_location:
-                cost += 1 + (final is not None and robot != final)
+                cost += 1  # put it
+                if goal_station is not None and robot != goal_station:
+                    cost += 1
+                    carried_in[goal_station] += 1
         # Non-goal items must get out of the way (taken, carried off, put) when they lie
-        # above a goal item that must move or must end clear; and a clear goal item under
-        # placed goal items needs one of those moved.
+        # above a goal item that must move, must end clear, or must receive another goal
+        # item directly on top; a clear goal item under placed goal items needs one of
+        # those moved.
+        free_top = {under[o] for o in under if view.below[o] != under[o]}
         for stack in state.stacks:
             blocked = False
             for position, obj in enumerate(stack):
@@ -180,27 +209,40 @@ class AssemblyHeuristic:
                     if blocked:
                         cost += 3
                         to_take.add(obj)
+                        carried_out[where[obj]] += 1
                     continue
-                if obj in must_move or (g.clear and position < len(stack) - 1):
-                    if g.clear and obj not in must_move and not blocked and all(
+                top = position == len(stack) - 1
+                if obj in must_move or (g.clear and not top) or (obj in free_top and not top):
+                    if g.clear and not top and obj not in must_move and not blocked and all(
                             o in goal_objects and o not in must_move
                             for o in stack[position + 1:]):
                         cost += 3
+                        carried_out[where[obj]] += 1
                     blocked = True
         to_take |= must_move
-        if held == NOTHING and to_take and all(where[o] != robot for o in to_take):
-            cost += 1  # nothing to take here: the first move is not one of the carries
-        return cost
+        first_move = held == NOTHING and bool(to_take) and all(
+            where[o] != robot for o in to_take)
+        # Consecutive carries into a station need a move out of it in between (and one
+        # first if the robot stands there); moves out that carry nothing counted are extra.
+        extra = 0
+        for station, carries in carried_in.items():
+            outs = carries - 1 + (robot == station)
+            extra += max(0, outs - carried_out.get(station, 0))
+        return cost + max(int(first_move), extra)
+
+    def _destination(self, g: _ItemGoal, stations) -> int | None:
+        """The station the goal puts this item on, if the chosen stations say."""
+        return None if g.destination is None else self._station(g.destination, stations)
 
     def _on_process_station(self, g: _ItemGoal, obj: int, view: View) -> bool:
         station = view.where[obj]
         return (station >= 0 and view.below[obj] == ON_STATION
                 and self.world.station_kinds[station] == g.process_station)
 
-    def _located(self, g: _ItemGoal, obj: int, view: View, binding, stations) -> bool:
+    def _located(self, g: _ItemGoal, obj: int, view: View, under, stations) -> bool:
         """Whether its location literals hold now (with the chosen stations)."""
         where = view.where[obj]
-        if g.below is not None and view.below[obj] != self._object(g.below, binding):
+        if g.below is not None and view.below[obj] != under[obj]:
             return False
         if g.on_station is not None:
             station = self._station(g.on_station, stations)
@@ -225,6 +267,19 @@ class AssemblyHeuristic:
                                          for t in state.timers):
                 actions += 1
         return actions
+
+
+def _destination_term(g: _ItemGoal, items: dict[Term, _ItemGoal]) -> Term | None:
+    """Follow atop(...) links down to the item that names a station."""
+    seen = set()
+    while g is not None and id(g) not in seen:
+        seen.add(id(g))
+        if g.on_station is not None:
+            return g.on_station
+        if g.at_station:
+            return g.at_station[0]
+        g = items.get(g.below) if g.below is not None else None
+    return None
 
 
 def _item_bindings(variables, item_vars: list[int]) -> list[dict[int, int]]:
