@@ -32,6 +32,7 @@ from stgrpo.kitchen.state import NOTHING, State
 from stgrpo.kitchen.world import World
 
 _PROCESS_STATION = {COOKED: "stove", CUT: "board", FRIED: "fryer"}
+ELSEWHERE = -1  # a destination station not yet fixed: one that now holds no goal item
 
 
 class _ItemGoal:
@@ -193,7 +194,7 @@ class AssemblyHeuristic:
                         carried_in[goal_station] += 1
             elif g.has_location:
                 cost += 1  # put it
-                if goal_station is not None and robot != goal_station:
+                if goal_station not in (None, ELSEWHERE) and robot != goal_station:
                     cost += 1
                     carried_in[goal_station] += 1
         # Non-goal items must get out of the way (taken, carried off, put) when they lie
@@ -231,8 +232,12 @@ class AssemblyHeuristic:
         return cost + max(int(first_move), extra)
 
     def _destination(self, g: _ItemGoal, stations) -> int | None:
-        """The station the goal puts this item on, if the chosen stations say."""
-        return None if g.destination is None else self._station(g.destination, stations)
+        """The station the goal puts this item on: an index, ELSEWHERE (a station now
+        holding no goal item), or None when the goal gives the item no place."""
+        if g.destination is None:
+            return None
+        station = self._station(g.destination, stations)
+        return ELSEWHERE if station is None else station
 
     def _on_process_station(self, g: _ItemGoal, obj: int, view: View) -> bool:
         station = view.where[obj]
