@@ -17,3 +17,14 @@ def test_kitchen_benchmark_prints_ratios():
     assert "ratio successor generation (baseline / stgrpo):" in result.stdout
     assert "ratio agent-facing step    (baseline / stgrpo):" in result.stdout
     assert "baseline " in result.stdout
+
+
+def test_planner_benchmark_runs():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_planner.py"), "--quick"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["task", "median", "s"]
+    assert [line.split()[0] for line in lines[1:]] == [
+        "cheese_sandwich", "burger", "cheeseburger", "double_cheeseburger"]
