@@ -144,8 +144,17 @@ class AssemblyHeuristic:
         to_take: set[int] = set()  # every item some plan must still pick up
         carried_in: dict[int, int] = defaultdict(int)  # destination -> carries into it
         carried_out: dict[int, int] = defaultdict(int)  # station -> counted carries out
-        for stack in state.stacks:
-            bad_below = False
+        # A station that must receive a goal item directly on its floor, which is not there
+        # now, must first be emptied: everything on it is taken off.
+        cleared = set()
+        for obj, g in goal_objects.items():
+            if g.on_station is not None:
+                station = self._station(g.on_station, stations)
+                if station is not None and not (
+                        where[obj] == station and view.below[obj] == ON_STATION):
+                    cleared.add(station)
+        for station_index, stack in enumerate(state.stacks):
+            bad_below = station_index in cleared
             for obj in stack:
                 g = goal_objects.get(obj)
                 if g is None:
@@ -202,8 +211,8 @@ class AssemblyHeuristic:
         # item directly on top; a clear goal item under placed goal items needs one of
         # those moved.
         free_top = {under[o] for o in under if view.below[o] != under[o]}
-        for stack in state.stacks:
-            blocked = False
+        for station_index, stack in enumerate(state.stacks):
+            blocked = station_index in cleared
             for position, obj in enumerate(stack):
                 g = goal_objects.get(obj)
                 if g is None:
