@@ -106,7 +106,7 @@ class AssemblyHeuristic:
         best = None
         for goal_objects, under in self.prepared:
             for stations in self._station_choices(view, goal_objects):
-                cost = self._cost(state, view, goal_objects, under, stations)
+                cost = self._cost(state, view, goal_objects, under, stations, best)
                 if best is None or cost < best:
                     best = cost
                     if best == 0:
@@ -126,7 +126,7 @@ class AssemblyHeuristic:
         for var in self.station_vars:
             seen = {where[o] for o in goal_objects if where[o] >= 0
                     and kinds[where[o]] == self.station_kind[var]}
-            options.append([*sorted(seen), None])
+            options.append([None, *sorted(seen)])
         for choice in itertools.product(*options):
             yield dict(zip(self.station_vars, choice, strict=True))
 
@@ -137,7 +137,9 @@ class AssemblyHeuristic:
     def _station(self, term: Term, stations) -> int | None:
         return stations[term.index] if term.is_variable else term.index
 
-    def _cost(self, state: State, view: View, goal_objects, under, stations) -> int:
+    def _cost(self, state: State, view: View, goal_objects, under, stations,
+              bound: int | None = None) -> int:
+        """The bound for one binding; stops early once it reaches `bound` (a min so far)."""
         world, where, held, robot = self.world, view.where, state.held, view.robot
         cost = 0
         must_move: set[int] = set()  # goal items that must be taken from where they are
@@ -206,6 +208,8 @@ class AssemblyHeuristic:
                 if goal_station not in (None, ELSEWHERE) and robot != goal_station:
                     cost += 1
                     carried_in[goal_station] += 1
+        if bound is not None and cost >= bound:
+            return cost  # the rest only adds: this choice cannot be the minimum
         # Non-goal items must get out of the way (taken, carried off, put) when they lie
         # above a goal item that must move, must end clear, or must receive another goal
         # item directly on top; a clear goal item under placed goal items needs one of
