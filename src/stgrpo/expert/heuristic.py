@@ -100,15 +100,22 @@ class AssemblyHeuristic:
             under = {obj: self._object(g.below, binding)
                      for obj, g in goal_objects.items() if g.below is not None}
             self.prepared.append((goal_objects, under))
+        self._last_best = 0
 
     def __call__(self, state: State) -> int:
         view = View(state, self.n_items)
         best = None
-        for goal_objects, under in self.prepared:
+        # Start with the binding that was best last time: neighbouring states (a search
+        # evaluates a state's successors together) usually share it, and a low first value
+        # lets the other bindings stop early.
+        first = self._last_best
+        order = [*self.prepared[first:], *self.prepared[:first]]
+        for offset, (goal_objects, under) in enumerate(order):
             for stations in self._station_choices(view, goal_objects):
                 cost = self._cost(state, view, goal_objects, under, stations, best)
                 if best is None or cost < best:
                     best = cost
+                    self._last_best = (first + offset) % len(self.prepared)
                     if best == 0:
                         return 0
         return best if best is not None else 0
@@ -156,6 +163,8 @@ class AssemblyHeuristic:
                         where[obj] == station and view.below[obj] == ON_STATION):
                     cleared.add(station)
         for station_index, stack in enumerate(state.stacks):
+            if bound is not None and cost >= bound:
+                return cost  # costs only add up: this choice cannot be the minimum
             bad_below = station_index in cleared
             for obj in stack:
                 g = goal_objects.get(obj)
