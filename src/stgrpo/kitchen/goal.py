@@ -281,7 +281,7 @@ def _objects_of_kind(world: World, kind: str) -> tuple[int, ...]:
     return tuple(i for i, k in enumerate(kinds) if k == kind)
 
 
-def _signature(predicate: str) -> tuple[str, ...]:
+def signature(predicate: str) -> tuple[str, ...]:
     return ("item",) if predicate in PROPERTIES else RELATIONS[predicate]
 
 
@@ -289,7 +289,7 @@ def _term(world: World, literal: GoalLiteral, position: int, var_index, source) 
     ident = literal.ids[position]
     if is_variable(ident):
         return Term(True, var_index[str(ident)])
-    expected = _signature(literal.predicate)[position]
+    expected = signature(literal.predicate)[position]
     if expected == "player":
         return Term(False, 0)
     ids = world.station_ids if expected == "station" else world.item_ids

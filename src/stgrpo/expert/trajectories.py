@@ -1,0 +1,154 @@
+"""Expert trajectories from the exact planner: minimal plans, with every step explained.
+
+`expert_trajectory(world, seed=...)` solves the layout once, then walks a minimal plan,
+choosing among the optimal actions of each state by `tie_break` ("first": the first in
+Robotouille's valid-action order; "random": seeded, so trajectories vary yet reproduce).
+Each step records what a single-turn dataset needs: the observation, the valid actions,
+the chosen action, all optimal actions, the steps still to go, and a thought: a short
+rationale derived from the plan (which goal position the moved item is headed for, or why
+it is in the way), so each step reads as a ReAct pair "Thought: ... / Action: ...".
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+
+from stgrpo.expert.heuristic import AssemblyHeuristic
+from stgrpo.expert.planner import Solution, solve
+from stgrpo.kitchen.domain import ITEM_KINDS
+from stgrpo.kitchen.env import KitchenEnv
+from stgrpo.kitchen.goal import ON_STATION, View, signature
+from stgrpo.kitchen.rules import apply
+from stgrpo.kitchen.state import NOTHING, Action, State
+from stgrpo.kitchen.text import ActionVocabulary
+from stgrpo.kitchen.world import World
+
+TIE_BREAKS = ("first", "random")
+
+
+@dataclass(frozen=True)
+class ExpertStep:
+    step: int
+    observation: str
+    valid_actions: list[str]
+    action: str
+    thought: str
+    optimal_actions: list[str]
+    steps_to_go: int
+
+
+def expert_trajectory(world: World, seed: int = 0, tie_break: str = "random",
+                      solution: Solution | None = None,
+                      max_states: int = 2_000_000) -> list[ExpertStep]:
+    """A minimal-length trajectory of `world`, each step with its optimal-action set."""
+    if tie_break not in TIE_BREAKS:
+        raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
+    if solution is None:
+        solution = solve(world, heuristic=AssemblyHeuristic(world), max_states=max_states)
+    rng = random.Random(seed)
+    vocabulary = ActionVocabulary(world)
+    env = KitchenEnv(world)
+    observation, info = env.reset()
+    states, actions = [env.state], []
+    for _ in range(solution.length):
+        options = solution.actions(states[-1])
+        action = options[0] if tie_break == "first" else rng.choice(options)
+        actions.append(action)
+        states.append(apply(world, states[-1], action))
+    roles = _roles(world, states[-1])
+    steps = []
+    for index, (state, action) in enumerate(zip(states, actions, strict=False)):
+        following = actions[index + 1] if index + 1 < len(actions) else None
+        steps.append(ExpertStep(
+            step=index,
+            observation=observation,
+            valid_actions=info["valid_actions"],
+            action=vocabulary.text(action),
+            thought=explain(world, state, action, following, roles),
+            optimal_actions=[vocabulary.text(a) for a in solution.actions(state)],
+            steps_to_go=solution.steps_to_go[state],
+        ))
+        observation, _, _, info = env.step(vocabulary.text(action))
+    if not (env.success and env.steps == solution.length):
+        raise RuntimeError("internal error: the planner's minimal plan did not reach the goal")
+    return steps
+
+
+def step_record(step: ExpertStep) -> dict:
+    return asdict(step)
+
+
+# ---- thoughts ----------------------------------------------------------------------------
+
+
+def _roles(world: World, final: State) -> dict[int, str]:
+    """Where each goal item ends up, as a phrase: 'on top of bottombun1', 'on table2'."""
+    view = View(final, world.n_items)
+    binding = world.goal.bindings(final)[0]
+    items = {obj for variable in world.goal.variables if variable.kind in ITEM_KINDS
+             for obj in [binding[variable.ident]]}
+    items |= {t.index for lit in world.goal.literals for t, kind in zip(
+        lit.terms, signature(lit.predicate), strict=True)
+        if not t.is_variable and kind == "item"}
+    roles = {}
+    for item in items:
+        lower = view.below[item]
+        if lower == ON_STATION:
+            roles[item] = f"directly on {world.station_names[view.where[item]]}"
+        elif lower >= 0:
+            roles[item] = f"on top of {world.item_names[lower]}"
+    return roles
+
+
+def explain(world: World, state: State, action: Action, following: Action | None,
+            roles: dict[int, str]) -> str:
+    """A one-sentence rationale for `action`, from the plan it belongs to."""
+    names, stations = world.item_names, world.station_names
+    kind, a, b = action
+    if kind == "move":
+        goal = (_purpose(world, following, roles) if following is not None
+                else "finish the recipe")
+        if state.held != NOTHING:
+            return f"I carry {names[state.held]} to {stations[b]} to {goal}."
+        return f"I go to {stations[b]} to {goal}."
+    if kind in ("pick", "unstack"):
+        item = names[a]
+        if a in roles:
+            return f"I take {item}: it belongs {roles[a]} in the final dish."
+        return f"I take {item} out of the way: it is not part of the dish."
+    if kind in ("place", "stack"):
+        target = names[b] if kind == "stack" else stations[b]
+        where = f"on top of {target}" if kind == "stack" else f"on {target}"
+        if a in roles and _is_role(world, action, roles):
+            return f"I put {names[a]} {where}, its place in the dish."
+        return f"I put {names[a]} {where} for now, to free my hands."
+    if kind == "cook":
+        return f"I cook {names[a]}: the recipe needs it cooked."
+    if kind == "cut":
+        return f"I cut {names[a]}: the recipe needs it cut."
+    if kind == "fry":
+        return f"I fry {names[a]}: the recipe needs it fried."
+    return "I wait: something is still cooking."
+
+
+def _is_role(world: World, put: Action, roles: dict[int, str]) -> bool:
+    """Whether a Place/Stack puts the item where the final dish has it."""
+    kind, item, target = put
+    expected = (f"on top of {world.item_names[target]}" if kind == "stack"
+                else f"directly on {world.station_names[target]}")
+    return roles.get(item) == expected
+
+
+def _purpose(world: World, following: Action, roles: dict[int, str]) -> str:
+    kind, a, _ = following
+    names = world.item_names
+    if kind in ("pick", "unstack"):
+        return f"take {names[a]}"
+    if kind in ("place", "stack"):
+        if a in roles and _is_role(world, following, roles):
+            return f"put {names[a]} in its place, {roles[a]}"
+        return f"set {names[a]} aside"
+    if kind in ("cook", "cut", "fry"):
+        return f"{kind} {names[a]}"
+    return "go on with the recipe"
