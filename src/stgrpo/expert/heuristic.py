@@ -5,20 +5,25 @@ plausible station for the goal's station ids, it counts actions that any plan mu
 take, then keeps the smallest count:
 
 * a goal item is *well placed* when its own location literals hold and no misplaced goal
-  item lies below it; every other goal item must be taken (1 action, unless held) and put
-  (1 action), and carried by at least one move of its own unless it may end where it is;
+  item lies below it; a station that must receive a goal item directly on its floor, which
+  is not there now, counts as misplaced from the floor up (it must be emptied first);
+* every other goal item must be taken, carried by a move of its own and put (3 steps; 1
+  to put a held one); one misplaced on its own destination must be parked elsewhere and
+  brought back (6 steps);
 * an item that must still be cooked, cut or fried needs its processing actions (the rest
   of its cuts, or one Cook/Fry unless its timer runs) and, unless it already sits on the
-  right station, a put there, a take from there and a carry each way;
-* a non-goal item above a misplaced goal item, or above an item that must be clear, must
-  be taken, carried away and put (3 steps);
-* if the robot's hands are empty and something must be fetched from another station, one
-  move gets it there.
+  right station, 3 steps to get there, then 3 more to reach its place in the dish;
+* a non-goal item above a misplaced goal item, above an item that must end clear, or on an
+  item that must receive another goal item directly on top, must be taken, carried away
+  and put (3 steps);
+* consecutive carries into one destination need a move out of it in between; moves out
+  that carry no counted item are extra, as is a first move with empty hands when nothing
+  to take is at the robot's station (the larger of these two counts is added).
 
 Moves while holding different items are different moves, and each action above is a
-distinct action of any plan, so the count never exceeds the true distance. Timers are not
-counted (waiting is left to the search), which keeps the bound admissible but weaker on
-cooking tasks.
+distinct action of any plan, so the count never exceeds the true distance (tests check
+it against breadth-first search). Timers are not counted (waiting is left to the search),
+which keeps the bound admissible but weaker on cooking tasks.
 """
 
 from __future__ import annotations
@@ -87,7 +92,6 @@ class AssemblyHeuristic:
         for g in self.items:
             g.destination = _destination_term(g, items)
         item_vars = sorted({g.term.index for g in self.items if g.term.is_variable})
-        self.bindings = _item_bindings(goal.variables, item_vars)
         self.station_vars = sorted({t.index for g in self.items
                                     for t in [g.on_station, *g.at_station]
                                     if t is not None and t.is_variable})
@@ -95,7 +99,7 @@ class AssemblyHeuristic:
         self.remaining_cuts = world.cuts_needed
         # Per binding: object -> its goal entry, and object -> the object it must sit on.
         self.prepared = []
-        for binding in self.bindings:
+        for binding in _item_bindings(goal.variables, item_vars):
             goal_objects = {self._object(g.term, binding): g for g in self.items}
             under = {obj: self._object(g.below, binding)
                      for obj, g in goal_objects.items() if g.below is not None}
@@ -172,7 +176,7 @@ class AssemblyHeuristic:
                     continue
                 here = where[obj]
                 goal_station = self._destination(g, stations)
-                process = g.bits and self._processing(state, g, obj, view)
+                process = g.bits and self._processing(state, g, obj)
                 placed = g.has_location and not bad_below and \
                     self._located(g, obj, view, under, stations)
                 if process:
@@ -204,7 +208,7 @@ class AssemblyHeuristic:
         if held != NOTHING and held in goal_objects:
             g = goal_objects[held]
             goal_station = self._destination(g, stations)
-            process = self._processing(state, g, held, view)
+            process = self._processing(state, g, held)
             if process:
                 kind = world.station_kinds[robot]
                 cost += process + 1 + (kind != g.process_station)  # put (after a carry)
@@ -281,7 +285,7 @@ class AssemblyHeuristic:
                 return False
         return True
 
-    def _processing(self, state: State, g: _ItemGoal, obj: int, view: View) -> int:
+    def _processing(self, state: State, g: _ItemGoal, obj: int) -> int:
         """Cook / Cut / Fry actions `obj` still needs (0 if it has its properties)."""
         missing = g.bits & ~state.flags[obj]
         actions = 0
