@@ -8,8 +8,10 @@ take, then keeps the smallest count:
   item lies below it; a station that must receive a goal item directly on its floor, which
   is not there now, counts as misplaced from the floor up (it must be emptied first);
 * every other goal item must be taken, carried by a move of its own and put (3 steps; 1
-  to put a held one); one misplaced on its own destination must be parked elsewhere and
-  brought back (6 steps);
+  to put a held one, 4 when its floor must first be emptied, which needs free hands); one
+  misplaced on its own destination must be parked elsewhere and brought back (6 steps);
+* a floor station not yet fixed ("elsewhere": one holding no goal item) must be emptied
+  first, 3 steps per item on the emptiest candidate; with no candidate the choice is out;
 * an item that must still be cooked, cut or fried needs its processing actions (the rest
   of its cuts, or one Cook/Fry unless its timer runs) and, unless it already sits on the
   right station, 3 steps to get there, then 3 more to reach its place in the dish;
@@ -38,6 +40,7 @@ from stgrpo.kitchen.world import World
 
 _PROCESS_STATION = {COOKED: "stove", CUT: "board", FRIED: "fryer"}
 ELSEWHERE = -1  # a destination station not yet fixed: one that now holds no goal item
+IMPOSSIBLE = 1 << 20  # the cost of a station choice that no state can realise
 
 
 class _ItemGoal:
@@ -97,14 +100,20 @@ class AssemblyHeuristic:
                                     if t is not None and t.is_variable})
         self.station_kind = {v: goal.variables[v].kind for v in self.station_vars}
         self.remaining_cuts = world.cuts_needed
-        # Per binding: object -> its goal entry, and object -> the object it must sit on.
-        self.prepared = []
+        # Every (item binding, station assignment) compiled once: the per-state work is then
+        # plain lookups. A station variable is assigned a station of its kind or ELSEWHERE.
+        station_options = [[ELSEWHERE, *(i for i, kind in enumerate(world.station_kinds)
+                                         if kind == self.station_kind[v])]
+                           for v in self.station_vars]
+        self.bindings = []  # per binding: (goal objects, {station choice: scenario})
         for binding in _item_bindings(goal.variables, item_vars):
-            goal_objects = {self._object(g.term, binding): g for g in self.items}
-            under = {obj: self._object(g.below, binding)
-                     for obj, g in goal_objects.items() if g.below is not None}
-            self.prepared.append((goal_objects, under))
-        self._last_best = 0
+            goal_objects = tuple(self._object(g.term, binding) for g in self.items)
+            scenarios = {}
+            for choice in itertools.product(*station_options):
+                stations = dict(zip(self.station_vars, choice, strict=True))
+                scenarios[choice] = _Scenario(self, binding, stations)
+            self.bindings.append((goal_objects, scenarios))
+        self._last_best = 0, ()
 
     def __call__(self, state: State) -> int:
         view = View(state, self.n_items)
@@ -112,46 +121,83 @@ class AssemblyHeuristic:
         # Start with the binding that was best last time: neighbouring states (a search
         # evaluates a state's successors together) usually share it, and a low first value
         # lets the other bindings stop early.
-        first = self._last_best
-        order = [*self.prepared[first:], *self.prepared[:first]]
-        for offset, (goal_objects, under) in enumerate(order):
-            for stations in self._station_choices(view, goal_objects):
-                cost = self._cost(state, view, goal_objects, under, stations, best)
+        first, first_choice = self._last_best
+        order = [*range(first, len(self.bindings)), *range(first)]
+        for index in order:
+            goal_objects, scenarios = self.bindings[index]
+            choices = self._station_choices(view, goal_objects)
+            if index == first and first_choice in choices:
+                choices.remove(first_choice)
+                choices.insert(0, first_choice)
+            for choice in choices:
+                cost = scenarios[choice].cost(state, view, best)
                 if best is None or cost < best:
                     best = cost
-                    self._last_best = (first + offset) % len(self.prepared)
+                    self._last_best = index, choice
                     if best == 0:
                         return 0
         return best if best is not None else 0
 
-    # ---- one binding -------------------------------------------------------------------
     def _station_choices(self, view: View, goal_objects):
         """Plausible stations for the goal's station ids: where a goal item now stands on a
-        station of the right kind, or None ("elsewhere": a station holding no goal item)."""
+        station of the right kind, or ELSEWHERE (a station holding no goal item)."""
         if not self.station_vars:
-            yield {}
-            return
+            return [()]
         kinds = self.world.station_kinds
         where = view.where
         options = []
         for var in self.station_vars:
-            seen = {where[o] for o in goal_objects if where[o] >= 0
-                    and kinds[where[o]] == self.station_kind[var]}
-            options.append([None, *sorted(seen)])
-        for choice in itertools.product(*options):
-            yield dict(zip(self.station_vars, choice, strict=True))
+            kind = self.station_kind[var]
+            seen = {where[o] for o in goal_objects if where[o] >= 0 and kinds[where[o]] == kind}
+            options.append([ELSEWHERE, *sorted(seen)])
+        return list(itertools.product(*options))
 
     @staticmethod
     def _object(term: Term, binding: dict[int, int]) -> int:
         return binding[term.index] if term.is_variable else term.index
 
-    def _station(self, term: Term, stations) -> int | None:
-        return stations[term.index] if term.is_variable else term.index
 
-    def _cost(self, state: State, view: View, goal_objects, under, stations,
-              bound: int | None = None) -> int:
-        """The bound for one binding; stops early once it reaches `bound` (a min so far)."""
-        world, where, held, robot = self.world, view.where, state.held, view.robot
+class _Scenario:
+    """The bound for one item binding and one station assignment."""
+
+    def __init__(self, heuristic: AssemblyHeuristic, binding, stations):
+        def station(term: Term | None):
+            if term is None:
+                return None
+            return stations[term.index] if term.is_variable else term.index
+
+        world = heuristic.world
+        self.world, self.remaining_cuts = world, heuristic.remaining_cuts
+        # object -> (bits, has_location, destination, on_station, at_stations, under,
+        #            clear, process station kind)
+        self.goal_of = {}
+        self.under = {}  # object -> the object it must sit on
+        self.floor = []  # (object, station) pairs for goal items that must sit on a floor
+        # Per goal floor left ELSEWHERE: the stations it may be (it must be emptied first).
+        self.open_floors = []
+        for g in heuristic.items:
+            obj = heuristic._object(g.term, binding)
+            under = None if g.below is None else heuristic._object(g.below, binding)
+            if under is not None:
+                self.under[obj] = under
+            on_station = station(g.on_station)
+            if on_station is not None and on_station != ELSEWHERE:
+                self.floor.append((obj, on_station))
+            elif on_station == ELSEWHERE:
+                kind = heuristic.station_kind[g.on_station.index]
+                self.open_floors.append(
+                    [i for i, k in enumerate(world.station_kinds) if k == kind])
+            self.goal_of[obj] = (g.bits, g.has_location, station(g.destination), on_station,
+                                 tuple(station(t) for t in g.at_station), under, g.clear,
+                                 g.process_station)
+
+    def cost(self, state: State, view: View, bound: int | None) -> int:
+        """Stops early once it reaches `bound` (a min so far): costs only add up."""
+        world, goal_of, under = self.world, self.goal_of, self.under
+        where, below, held, robot = view.where, view.below, state.held, view.robot
+        kinds = world.station_kinds
+        if bound is None:
+            bound = 1 << 30
         cost = 0
         must_move: set[int] = set()  # goal items that must be taken from where they are
         to_take: set[int] = set()  # every item some plan must still pick up
@@ -159,38 +205,45 @@ class AssemblyHeuristic:
         carried_out: dict[int, int] = defaultdict(int)  # station -> counted carries out
         # A station that must receive a goal item directly on its floor, which is not there
         # now, must first be emptied: everything on it is taken off.
-        cleared = set()
-        for obj, g in goal_objects.items():
-            if g.on_station is not None:
-                station = self._station(g.on_station, stations)
-                if station is not None and not (
-                        where[obj] == station and view.below[obj] == ON_STATION):
-                    cleared.add(station)
-        for station_index, stack in enumerate(state.stacks):
-            if bound is not None and cost >= bound:
-                return cost  # costs only add up: this choice cannot be the minimum
-            bad_below = station_index in cleared
+        cleared = {station for obj, station in self.floor
+                   if where[obj] != station or below[obj] != ON_STATION}
+        # A floor left ELSEWHERE is a station holding no goal item now, emptied first (its
+        # items taken, carried off, put; each carry is a move out of it). None left: this
+        # choice is impossible.
+        if self.open_floors:
+            occupied = {where[o] for o in goal_of}
+            for candidates in self.open_floors:
+                sizes = [len(state.stacks[s]) for s in candidates if s not in occupied]
+                if not sizes:
+                    return IMPOSSIBLE
+                cost += 3 * min(sizes)
+                carried_out[ELSEWHERE] += min(sizes)
+        for here, stack in enumerate(state.stacks):
+            if cost >= bound:
+                return cost
+            bad_below = here in cleared
             for obj in stack:
-                g = goal_objects.get(obj)
-                if g is None:
+                entry = goal_of.get(obj)
+                if entry is None:
                     continue
-                here = where[obj]
-                goal_station = self._destination(g, stations)
-                process = g.bits and self._processing(state, g, obj)
-                placed = g.has_location and not bad_below and \
-                    self._located(g, obj, view, under, stations)
+                bits, has_location, goal_station, on_station, at_stations, _, _, pstation = entry
+                process = bits and self._processing(state, bits, obj)
+                placed = has_location and not bad_below and (
+                    (obj not in under or below[obj] == under[obj])
+                    and (on_station is None or (below[obj] == ON_STATION and here == on_station))
+                    and (not at_stations or all(here == s for s in at_stations)))
                 if process:
                     cost += process
-                    if not self._on_process_station(g, obj, view):
+                    if not (below[obj] == ON_STATION and kinds[here] == pstation):
                         must_move.add(obj)
                         cost += 3  # take it, carry it to the station, put it there
                         carried_out[here] += 1
-                    if g.has_location:
+                    if has_location:
                         cost += 3  # then take it, carry it, put it in place
                         to_take.add(obj)
                         if goal_station is not None:
                             carried_in[goal_station] += 1
-                elif g.has_location and not placed:
+                elif has_location and not placed:
                     must_move.add(obj)
                     if here == goal_station:
                         # It cannot go back on the stack it came from unchanged: park it
@@ -203,48 +256,53 @@ class AssemblyHeuristic:
                         carried_out[here] += 1
                         if goal_station is not None:
                             carried_in[goal_station] += 1
-                if obj in must_move or (g.has_location and not placed):
+                if obj in must_move or (has_location and not placed):
                     bad_below = True
-        if held != NOTHING and held in goal_objects:
-            g = goal_objects[held]
-            goal_station = self._destination(g, stations)
-            process = self._processing(state, g, held)
+        if held != NOTHING and held in goal_of:
+            bits, has_location, goal_station, _, _, _, _, pstation = goal_of[held]
+            process = self._processing(state, bits, held)
             if process:
-                kind = world.station_kinds[robot]
-                cost += process + 1 + (kind != g.process_station)  # put (after a carry)
-                if g.has_location:
+                cost += process + 1 + (kinds[robot] != pstation)  # put (after a carry)
+                if has_location:
                     cost += 3
                     if goal_station is not None:
                         carried_in[goal_station] += 1
-            elif g.has_location:
+            elif has_location and goal_station in cleared and state.stacks[goal_station]:
+                # Its floor must be emptied first, which needs free hands: put it down
+                # elsewhere, then take it, carry it and put it.
+                cost += 4
+                carried_in[goal_station] += 1
+            elif has_location:
                 cost += 1  # put it
                 if goal_station not in (None, ELSEWHERE) and robot != goal_station:
                     cost += 1
                     carried_in[goal_station] += 1
-        if bound is not None and cost >= bound:
+        if cost >= bound:
             return cost  # the rest only adds: this choice cannot be the minimum
         # Non-goal items must get out of the way (taken, carried off, put) when they lie
         # above a goal item that must move, must end clear, or must receive another goal
         # item directly on top; a clear goal item under placed goal items needs one of
         # those moved.
-        free_top = {under[o] for o in under if view.below[o] != under[o]}
-        for station_index, stack in enumerate(state.stacks):
-            blocked = station_index in cleared
+        free_top = {under[o] for o in under if below[o] != under[o]}
+        for here, stack in enumerate(state.stacks):
+            blocked = here in cleared
+            last = len(stack) - 1
             for position, obj in enumerate(stack):
-                g = goal_objects.get(obj)
-                if g is None:
+                entry = goal_of.get(obj)
+                if entry is None:
                     if blocked:
                         cost += 3
                         to_take.add(obj)
-                        carried_out[where[obj]] += 1
+                        carried_out[here] += 1
                     continue
-                top = position == len(stack) - 1
-                if obj in must_move or (g.clear and not top) or (obj in free_top and not top):
-                    if g.clear and not top and obj not in must_move and not blocked and all(
-                            o in goal_objects and o not in must_move
+                top = position == last
+                clear = entry[6]
+                if obj in must_move or (clear and not top) or (obj in free_top and not top):
+                    if clear and not top and obj not in must_move and not blocked and all(
+                            o in goal_of and o not in must_move
                             for o in stack[position + 1:]):
                         cost += 3
-                        carried_out[where[obj]] += 1
+                        carried_out[here] += 1
                     blocked = True
         to_take |= must_move
         first_move = held == NOTHING and bool(to_take) and all(
@@ -257,37 +315,11 @@ class AssemblyHeuristic:
             extra += max(0, outs - carried_out.get(station, 0))
         return cost + max(int(first_move), extra)
 
-    def _destination(self, g: _ItemGoal, stations) -> int | None:
-        """The station the goal puts this item on: an index, ELSEWHERE (a station now
-        holding no goal item), or None when the goal gives the item no place."""
-        if g.destination is None:
-            return None
-        station = self._station(g.destination, stations)
-        return ELSEWHERE if station is None else station
-
-    def _on_process_station(self, g: _ItemGoal, obj: int, view: View) -> bool:
-        station = view.where[obj]
-        return (station >= 0 and view.below[obj] == ON_STATION
-                and self.world.station_kinds[station] == g.process_station)
-
-    def _located(self, g: _ItemGoal, obj: int, view: View, under, stations) -> bool:
-        """Whether its location literals hold now (with the chosen stations)."""
-        where = view.where[obj]
-        if g.below is not None and view.below[obj] != under[obj]:
-            return False
-        if g.on_station is not None:
-            station = self._station(g.on_station, stations)
-            if view.below[obj] != ON_STATION or station is None or where != station:
-                return False
-        for term in g.at_station:
-            station = self._station(term, stations)
-            if station is None or where != station:
-                return False
-        return True
-
-    def _processing(self, state: State, g: _ItemGoal, obj: int) -> int:
+    def _processing(self, state: State, bits: int, obj: int) -> int:
         """Cook / Cut / Fry actions `obj` still needs (0 if it has its properties)."""
-        missing = g.bits & ~state.flags[obj]
+        missing = bits & ~state.flags[obj]
+        if not missing:
+            return 0
         actions = 0
         if missing & CUT:
             done = max((t.count for t in state.timers
