@@ -11,15 +11,22 @@ it is in the way), so each step reads as a ReAct pair "Thought: ... / Action: ..
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
+from stgrpo.config import StageError
 from stgrpo.expert.heuristic import AssemblyHeuristic
-from stgrpo.expert.planner import Solution, solve
+from stgrpo.expert.planner import Solution, UnsolvableError, solve
+from stgrpo.io import atomic_open
 from stgrpo.kitchen.domain import ITEM_KINDS
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.goal import ON_STATION, View, signature
+from stgrpo.kitchen.layout import Layout
 from stgrpo.kitchen.rules import apply
+from stgrpo.kitchen.search import SearchLimitError
 from stgrpo.kitchen.state import NOTHING, Action, State
 from stgrpo.kitchen.text import ActionVocabulary
 from stgrpo.kitchen.world import World
@@ -38,7 +45,7 @@ class ExpertStep:
     steps_to_go: int
 
 
-def expert_trajectory(world: World, seed: int = 0, tie_break: str = "random",
+def expert_trajectory(world: World, seed: int | str = 0, tie_break: str = "random",
                       solution: Solution | None = None,
                       max_states: int = 2_000_000) -> list[ExpertStep]:
     """A minimal-length trajectory of `world`, each step with its optimal-action set."""
@@ -77,6 +84,80 @@ def expert_trajectory(world: World, seed: int = 0, tie_break: str = "random",
 
 def step_record(step: ExpertStep) -> dict:
     return asdict(step)
+
+
+def planner_episode(args: tuple[Layout, str, str, int]) -> list[dict] | str:
+    """Step records of one minimal trajectory, or the reason it could not be planned."""
+    layout, seed, tie_break, max_states = args
+    try:
+        steps = expert_trajectory(World.from_layout(layout), seed=seed, tie_break=tie_break,
+                                  max_states=max_states)
+    except (UnsolvableError, SearchLimitError) as exc:
+        return str(exc)
+    return [step_record(step) for step in steps]
+
+
+# ---- files -------------------------------------------------------------------------------
+
+
+def episode_records(steps: list[dict], *, expert: str, task: str, layout: Layout,
+                    episode: int, optimal_steps: int | None, turns: int) -> list[dict]:
+    """One JSON-lines record per step, each naming its episode, layout and expert."""
+    header = {"expert": expert, "task": task, "layout": layout.content_hash,
+              "layout_seed": layout.seed, "episode": episode, "turns": turns,
+              "optimal_steps": optimal_steps}
+    return [{**header, **step} for step in steps]
+
+
+def write_trajectories(path: str | Path, records: Iterable[dict]) -> None:
+    with atomic_open(path) as handle:
+        for record in records:
+            handle.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+def read_trajectories(path: str | Path) -> list[dict]:
+    """Step records of a trajectory file; a bad line is an error naming file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such trajectory file")
+    records = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise StageError(f"{path}:{number}: not valid JSON ({exc})") from None
+            missing = [k for k in REQUIRED_KEYS if k not in record]
+            if missing:
+                raise StageError(f"{path}:{number}: missing keys {missing}")
+            records.append(record)
+    return records
+
+
+REQUIRED_KEYS = ("expert", "task", "layout", "episode", "step", "observation",
+                 "valid_actions", "action", "thought", "optimal_actions")
+
+
+def summarise(expert: str, task: str, episodes: list[tuple[int, int | None]],
+              attempts: int, skipped: list[str]) -> dict:
+    """Per (expert, task): kept trajectories, attempts, lengths and the gap to optimal.
+
+    `episodes`: (turns, optimal length of its layout) per kept trajectory."""
+    turns = [t for t, _ in episodes]
+    optimal = [o for _, o in episodes if o is not None]
+    mean = sum(turns) / len(turns) if turns else None
+    mean_optimal = sum(optimal) / len(optimal) if optimal else None
+    return {
+        "expert": expert, "task": task, "kept": len(episodes), "attempts": attempts,
+        "success_rate": len(episodes) / attempts if attempts else None,
+        "mean_length": mean, "max_length": max(turns) if turns else None,
+        "mean_optimal_length": mean_optimal,
+        "gap_to_optimal": (mean - mean_optimal
+                           if mean is not None and mean_optimal is not None else None),
+        "skipped": skipped,
+    }
 
 
 # ---- thoughts ----------------------------------------------------------------------------

@@ -365,14 +365,23 @@ def _check_placement(check: _Checker, layout: Layout) -> None:
 # ---- JSON lines --------------------------------------------------------------------------
 
 
-def write_layouts(path: str | os.PathLike, layouts: Iterable[Layout]) -> None:
-    """Write layouts as JSON lines, atomically (one record per line, keys sorted)."""
+def write_layouts(path: str | os.PathLike, layouts: Iterable[Layout],
+                  annotations: Iterable[Mapping[str, Any]] | None = None) -> None:
+    """Write layouts as JSON lines, atomically (one record per line, keys sorted).
+
+    `annotations`, one mapping per layout, adds fields to its record (optimal_steps ...)."""
+    layouts = list(layouts)
+    extras = [{}] * len(layouts) if annotations is None else list(annotations)
+    if len(extras) != len(layouts):
+        raise ValueError(f"{len(extras)} annotations for {len(layouts)} layouts")
     with atomic_open(path) as handle:
-        for layout in layouts:
-            handle.write(json.dumps(layout.to_record(), sort_keys=True) + "\n")
+        for layout, extra in zip(layouts, extras, strict=True):
+            record = {**layout.to_record(), **extra}
+            handle.write(json.dumps(record, sort_keys=True) + "\n")
 
 
-def read_layouts(path: str | os.PathLike) -> Iterator[Layout]:
+def read_layout_records(path: str | os.PathLike) -> Iterator[tuple[Layout, dict[str, Any]]]:
+    """Each layout of a JSON-lines file with its whole record (annotations included)."""
     path = Path(path)
     if not path.exists():
         raise LayoutError(f"{path}: no such file")
@@ -385,4 +394,9 @@ def read_layouts(path: str | os.PathLike) -> Iterator[Layout]:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise LayoutError(f"{source}: not valid JSON ({exc})") from None
-            yield Layout.from_record(record, source=source)
+            yield Layout.from_record(record, source=source), record
+
+
+def read_layouts(path: str | os.PathLike) -> Iterator[Layout]:
+    for layout, _ in read_layout_records(path):
+        yield layout

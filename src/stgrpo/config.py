@@ -1,0 +1,105 @@
+"""Hydra configuration for every stage, and the command-line plumbing they share.
+
+Each stage's CLI takes Hydra overrides (`python -m stgrpo.expert.trajectories task=burger
+expert=llm ...`) and composes `config/config.yaml` with them through Hydra's compose API, so
+a Snakemake rule passes overrides straight through and nothing writes to `outputs/` or
+changes directory. Expected failures (a bad override, a missing file, a layout that does
+not parse) end with one line naming the key or file, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+log = logging.getLogger(__name__)
+
+CONFIG_DIR = Path(os.environ.get("STGRPO_CONFIG_DIR",
+                                 Path(__file__).resolve().parents[2] / "config"))
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or not what the stage expects."""
+
+
+class StageError(RuntimeError):
+    """An expected failure of a stage's work (unsolvable layout, empty input ...)."""
+
+
+def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
+    """The root config with `overrides` applied (Hydra override grammar)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    if not CONFIG_DIR.is_dir():
+        raise ConfigError(f"config directory {CONFIG_DIR} not found (set STGRPO_CONFIG_DIR)")
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return hydra_compose(config_name=config_name, overrides=list(overrides))
+
+
+def require(cfg: DictConfig, key: str, kind: type | tuple[type, ...], *,
+            choices: Sequence | None = None, minimum: int | None = None):
+    """`cfg[key]` (a dotted key), checked: its type, and its choices or minimum if given."""
+    value = OmegaConf.select(cfg, key, throw_on_missing=False)
+    if value is None:
+        raise ConfigError(f"config key '{key}' is missing")
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        raise ConfigError(f"config key '{key}' must be {_kind_name(kind)}, got {value!r}")
+    if not isinstance(value, kind):
+        raise ConfigError(f"config key '{key}' must be {_kind_name(kind)}, got {value!r}")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"config key '{key}' must be one of {list(choices)}, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"config key '{key}' must be at least {minimum}, got {value!r}")
+    return value
+
+
+def _kind_name(kind) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)
+
+
+def to_yaml(cfg: DictConfig) -> str:
+    """The fully resolved config, as written next to a stage's outputs."""
+    return OmegaConf.to_yaml(cfg, resolve=True, sort_keys=True)
+
+
+def expected_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean bad input or config, reported in one line."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from stgrpo.kitchen.layout import LayoutError
+
+    return (ConfigError, StageError, LayoutError, FileNotFoundError, HydraException,
+            OmegaConfBaseException)
+
+
+def run_cli(main: Callable[[DictConfig], None], argv: Sequence[str] | None = None,
+            description: str = "") -> None:
+    """Compose the config from command-line overrides and run `main(cfg)`."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["-h"], ["--help"]):
+        print(f"{description}\n\nusage: python -m <module> [key=value ...]  "
+              f"(Hydra overrides on {CONFIG_DIR / 'config.yaml'})")
+        return
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        cfg = compose(argv)
+        main(cfg)
+    except expected_errors() as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    cause = exc.__cause__
+    if cause is not None and str(cause).strip() and str(cause) not in text:
+        text = f"{text}: {str(cause).strip()}"
+    return " ".join(text.split())

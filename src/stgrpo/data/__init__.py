@@ -1,0 +1,1 @@
+"""Single-turn data: the ReAct prompt, dataset builders and the verifiable reward."""

@@ -1,0 +1,111 @@
+"""The ReAct single-turn prompt: one builder for SFT, GRPO, evaluation and baselines.
+
+A prompt is a chat: system instructions (the answer format "Thought: ... / Action: ..."),
+then the kitchen state, the goal and the numbered valid actions, all taken from
+Robotouille's observation text. Templates are versioned; `template_hash()` fingerprints the
+text of the template in use and is recorded wherever a prompt is (datasets, evaluation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+VALID_ACTIONS_HEADER = "\n\nValid Actions:\n"
+GOAL_HEADER = "\n\nGoal: "
+
+TEMPLATES = {
+    "react-v1": {
+        "system": (
+            "You are a robot chef in a kitchen. Each turn you are shown the state of the "
+            "kitchen, the goal and the actions that are valid now. Reason briefly about what "
+            "the goal still needs, then choose exactly one valid action.\n"
+            "Answer in exactly this format:\n"
+            "Thought: <your reasoning in one or two sentences>\n"
+            "Action: <one action, copied exactly from the valid actions>"
+        ),
+        "user": "{state}\n\nGoal: {goal}\n\nValid actions:\n{actions}\n\nWhat is your next action?",
+    },
+}
+DEFAULT_TEMPLATE = "react-v1"
+
+
+def template_hash(name: str = DEFAULT_TEMPLATE) -> str:
+    """A short content hash of the template's text (changes whenever a word changes)."""
+    text = json.dumps({"name": name, **_template(name)}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def split_observation(observation: str) -> tuple[str, str]:
+    """(state description, goal) from Robotouille's observation text."""
+    state, found, rest = observation.partition(VALID_ACTIONS_HEADER)
+    if not found:
+        raise ValueError("observation has no 'Valid Actions:' section")
+    _, found, goal = rest.partition(GOAL_HEADER)
+    if not found:
+        raise ValueError("observation has no 'Goal:' line")
+    return state, goal.strip()
+
+
+def build_messages(observation: str, valid_actions: list[str],
+                   template: str = DEFAULT_TEMPLATE) -> list[dict[str, str]]:
+    """The chat for one decision: [system, user]."""
+    parts = _template(template)
+    state, goal = split_observation(observation)
+    actions = "\n".join(f"{number}. {action}" for number, action in enumerate(valid_actions, 1))
+    return [
+        {"role": "system", "content": parts["system"]},
+        {"role": "user", "content": parts["user"].format(state=state, goal=goal,
+                                                         actions=actions)},
+    ]
+
+
+def format_response(thought: str, action: str) -> str:
+    """The answer the prompt asks for (SFT targets are written this way)."""
+    return f"Thought: {thought}\nAction: {action}"
+
+
+_FORMAT = re.compile(r"\s*Thought:(?P<thought>.+?)\n\s*Action:(?P<action>[^\n]+)\s*", re.DOTALL)
+_ACTION = re.compile(r"Action:([^\n]*)")
+
+
+@dataclass(frozen=True)
+class Response:
+    """What a model's answer says. `action` is None unless exactly one "Action:" line
+    names something; `well_formed` means "Thought: ..." then one "Action: ..." and nothing
+    after it."""
+
+    thought: str | None
+    action: str | None
+    well_formed: bool
+
+
+def parse_response(text: str) -> Response:
+    actions = _ACTION.findall(text)
+    action = normalise(actions[0]) if len(actions) == 1 and actions[0].strip() else None
+    match = _FORMAT.fullmatch(text)
+    well_formed = match is not None and bool(match["thought"].strip()) and action is not None
+    thought = " ".join(match["thought"].split()) if match else None
+    return Response(thought, action, well_formed)
+
+
+def normalise(action: str) -> str:
+    """Whitespace collapsed and lower case: the form in which actions are compared."""
+    return " ".join(action.split()).lower()
+
+
+def match_action(action: str | None, candidates: list[str]) -> str | None:
+    """The candidate that `action` names (after normalising both), or None."""
+    if action is None:
+        return None
+    wanted = normalise(action)
+    return next((c for c in candidates if normalise(c) == wanted), None)
+
+
+def _template(name: str) -> dict[str, str]:
+    try:
+        return TEMPLATES[name]
+    except KeyError:
+        raise ValueError(f"unknown prompt template {name!r}; known: {sorted(TEMPLATES)}") from None

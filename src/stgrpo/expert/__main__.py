@@ -1,0 +1,98 @@
+"""The `expert` stage: expert trajectories of one task from its train layouts.
+
+    python -m stgrpo.expert task=burger [expert=planner|llm] [expert.workers=2 ...]
+
+reads `{results_dir}/layouts/{task}/train.jsonl` (the `layouts` stage) and writes
+`{results_dir}/trajectories/{expert.name}/{task}.jsonl` (one record per step) with
+`{task}.summary.json` (kept, attempts, lengths, gap to optimal) and `{task}.config.yaml`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from multiprocessing import get_context
+from pathlib import Path
+
+from omegaconf import DictConfig
+from tqdm import tqdm
+
+from stgrpo.config import StageError, require, run_cli, to_yaml
+from stgrpo.expert.trajectories import (
+    TIE_BREAKS,
+    episode_records,
+    planner_episode,
+    summarise,
+    write_trajectories,
+)
+from stgrpo.io import atomic_open
+from stgrpo.kitchen.layout import Layout, read_layout_records
+from stgrpo.kitchen.tasks import TASKS
+
+log = logging.getLogger("stgrpo.expert")
+KINDS = ("planner", "llm")
+
+
+def run_planner(cfg: DictConfig, task: str, layouts: list[tuple[Layout, int | None]]):
+    tie_break = require(cfg, "expert.tie_break", str, choices=TIE_BREAKS)
+    max_states = require(cfg, "expert.max_states", int, minimum=1)
+    workers = require(cfg, "expert.workers", int, minimum=1)
+    # The tie-break seed of a layout depends on its hash, not its position in the file.
+    jobs = [(layout, f"{cfg.seed}:{layout.content_hash}", tie_break, max_states)
+            for layout, _ in layouts]
+    if workers > 1:
+        with get_context("spawn").Pool(workers) as pool:
+            results = list(tqdm(pool.imap(planner_episode, jobs), total=len(jobs),
+                                desc=f"planner {task}", unit="layout"))
+    else:
+        results = [planner_episode(job) for job in tqdm(jobs, desc=f"planner {task}",
+                                                         unit="layout")]
+    records, kept, skipped = [], [], []
+    for (layout, optimal), result in zip(layouts, results, strict=True):
+        if isinstance(result, str):
+            reason = f"layout {layout.content_hash} (seed {layout.seed}): {result}"
+            if cfg.layouts.on_unsolvable == "fail":
+                raise StageError(reason)
+            log.warning("skipped %s", reason)
+            skipped.append(layout.content_hash)
+            continue
+        records += episode_records(result, expert=cfg.expert.name, task=task, layout=layout,
+                                   episode=len(kept), optimal_steps=optimal,
+                                   turns=len(result))
+        kept.append((len(result), optimal))
+    return records, summarise(cfg.expert.name, task, kept, len(layouts), skipped)
+
+
+def main(cfg: DictConfig) -> None:
+    task = require(cfg, "task", str, choices=sorted(TASKS))
+    kind = require(cfg, "expert.kind", str, choices=KINDS)
+    name = require(cfg, "expert.name", str)
+    results = Path(require(cfg, "results_dir", str))
+    source = results / "layouts" / task / "train.jsonl"
+    layouts = [(layout, record.get("optimal_steps"))
+               for layout, record in read_layout_records(source)]
+    if not layouts:
+        raise StageError(f"{source}: no layouts")
+    if kind == "planner":
+        records, summary = run_planner(cfg, task, layouts)
+    else:
+        from stgrpo.expert.llm import run_llm_expert
+
+        records, summary = run_llm_expert(cfg, task, layouts)
+    if not records:
+        raise StageError(f"{name} expert: no trajectory of {task} was kept "
+                         f"({summary['attempts']} attempts)")
+    out = results / "trajectories" / name
+    write_trajectories(out / f"{task}.jsonl", records)
+    with atomic_open(out / f"{task}.summary.json") as handle:
+        json.dump(summary, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    with atomic_open(out / f"{task}.config.yaml") as handle:
+        handle.write(to_yaml(cfg))
+    log.info("%s %s: kept %d of %d, mean length %s (optimal %s)", name, task,
+             summary["kept"], summary["attempts"], summary["mean_length"],
+             summary["mean_optimal_length"])
+
+
+if __name__ == "__main__":
+    run_cli(main, description=__doc__.splitlines()[0])

@@ -1,0 +1,165 @@
+"""The `layouts` stage: train and test layouts of one task, each with its optimal length.
+
+    python -m stgrpo.expert.layouts task=burger [layouts.train.count=100 ...]
+
+writes `{results_dir}/layouts/{task}/train.jsonl` and `test.jsonl`. Each split takes
+generated layouts from consecutive seeds (skipping repeats) until it has `count`, plus any
+Robotouille JSON `files`; the test split never contains a train layout (by content hash)
+and, with `include_default`, starts with the task's default Robotouille layout when that is
+not in train. Every record carries `optimal_steps` from the exact planner; a layout the
+planner cannot solve within `max_states` is reported by task, seed and hash and then skipped
+or fails the stage (`on_unsolvable`). The test file's `panel_hash` (in `{split}.meta.json`)
+versions the panel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from stgrpo.config import ConfigError, StageError, require, run_cli
+from stgrpo.expert.heuristic import AssemblyHeuristic
+from stgrpo.expert.planner import UnsolvableError, solve
+from stgrpo.io import atomic_open
+from stgrpo.kitchen.generate import generate_layout
+from stgrpo.kitchen.layout import Layout, load_robotouille_file, write_layouts
+from stgrpo.kitchen.search import SearchLimitError
+from stgrpo.kitchen.tasks import TASKS, get_task
+from stgrpo.kitchen.world import World
+
+log = logging.getLogger(__name__)
+SPLITS = ("train", "test")
+ON_UNSOLVABLE = ("fail", "skip")
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    count: int  # generated layouts wanted
+    first_seed: int
+    files: tuple[str, ...] = ()  # Robotouille JSON layouts added first
+    include_default: bool = False  # the task's default layout first (test panels)
+
+    @classmethod
+    def from_config(cls, cfg: DictConfig, split: str) -> SplitSpec:
+        key = f"layouts.{split}"
+        return cls(
+            count=require(cfg, f"{key}.count", int, minimum=0),
+            first_seed=require(cfg, f"{key}.first_seed", int, minimum=0),
+            files=tuple(cfg.layouts[split].get("files") or ()),
+            include_default=bool(cfg.layouts[split].get("include_default", False)),
+        )
+
+
+def optimal_steps(layout: Layout, max_states: int) -> int:
+    """Minimal plan length, or StageError naming the layout."""
+    world = World.from_layout(layout)
+    try:
+        return solve(world, heuristic=AssemblyHeuristic(world), max_states=max_states).length
+    except (UnsolvableError, SearchLimitError) as exc:
+        raise StageError(f"layout {layout_id(layout)}: {exc}") from None
+
+
+def layout_id(layout: Layout) -> str:
+    return f"{layout.task or '?'}/seed={layout.seed}/hash={layout.content_hash}"
+
+
+def build_split(task: str, spec: SplitSpec, exclude: set[str], max_states: int,
+                on_unsolvable: str) -> tuple[list[Layout], list[int], list[str]]:
+    """(layouts, their optimal lengths, ids of skipped unsolvable layouts)."""
+    layouts, lengths, skipped = [], [], []
+    seen = set(exclude)
+    generated = 0
+    for layout in _fixed_layouts(task, spec):
+        if layout.content_hash not in seen:
+            seen.add(layout.content_hash)
+            _add(layout, layouts, lengths, skipped, max_states, on_unsolvable)
+    # Seeds are tried in order until `count` new layouts are kept; a bounded number of
+    # attempts keeps a generator that only repeats itself from looping forever.
+    for seed in range(spec.first_seed, spec.first_seed + 10 * spec.count + 100):
+        if generated == spec.count:
+            break
+        layout = generate_layout(task, seed)
+        if layout.content_hash in seen:
+            continue
+        seen.add(layout.content_hash)
+        generated += _add(layout, layouts, lengths, skipped, max_states, on_unsolvable)
+    if generated < spec.count:
+        raise StageError(f"layouts: only {generated} of {spec.count} new {task} layouts from "
+                         f"seeds {spec.first_seed}..{seed}")
+    return layouts, lengths, skipped
+
+
+def _add(layout, layouts, lengths, skipped, max_states, on_unsolvable) -> bool:
+    try:
+        length = optimal_steps(layout, max_states)
+    except StageError as exc:
+        if on_unsolvable == "fail":
+            raise
+        log.warning("skipped: %s", exc)
+        skipped.append(layout_id(layout))
+        return False
+    layouts.append(layout)
+    lengths.append(length)
+    return True
+
+
+def _fixed_layouts(task: str, spec: SplitSpec) -> Iterator[Layout]:
+    if spec.include_default:
+        yield replace(get_task(task).default_layout, task=task)
+    for path in spec.files:
+        yield replace(load_robotouille_file(path), task=task)
+
+
+def panel_hash(layouts: list[Layout]) -> str:
+    """Fingerprint of a split: its layouts' hashes, in order."""
+    joined = "\n".join(layout.content_hash for layout in layouts)
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+def write_split(directory: Path, split: str, layouts: list[Layout], lengths: list[int],
+                skipped: list[str]) -> None:
+    write_layouts(directory / f"{split}.jsonl", layouts,
+                  [{"optimal_steps": n, "split": split} for n in lengths])
+    meta = {"split": split, "layouts": len(layouts), "panel_hash": panel_hash(layouts),
+            "mean_optimal_steps": sum(lengths) / len(lengths) if lengths else None,
+            "skipped_unsolvable": skipped}
+    with atomic_open(directory / f"{split}.meta.json") as handle:
+        json.dump(meta, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+
+
+def main(cfg: DictConfig) -> None:
+    task = require(cfg, "task", str, choices=sorted(TASKS))
+    specs = {split: SplitSpec.from_config(cfg, split) for split in SPLITS}
+    max_states = require(cfg, "layouts.max_states", int, minimum=1)
+    on_unsolvable = require(cfg, "layouts.on_unsolvable", str, choices=ON_UNSOLVABLE)
+    for spec in specs.values():
+        missing = [f for f in spec.files if not Path(f).is_file()]
+        if missing:
+            raise ConfigError(f"layouts: Robotouille file(s) not found: {missing}")
+    directory = Path(require(cfg, "results_dir", str)) / "layouts" / task
+    built = {}
+    exclude: set[str] = set()
+    for split in SPLITS:  # train first: test excludes every train hash
+        built[split] = build_split(task, specs[split], exclude, max_states, on_unsolvable)
+        exclude |= {layout.content_hash for layout in built[split][0]}
+        if not built[split][0]:
+            raise StageError(f"layouts: the {split} split of {task} is empty")
+    for split in SPLITS:  # written only once both are complete
+        write_split(directory, split, *built[split])
+        log.info("%s %s: %d layouts, mean optimal %.1f steps", task, split,
+                 len(built[split][0]), _mean(built[split][1]))
+
+
+def _mean(values: list[int]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+if __name__ == "__main__":
+    run_cli(main, description=__doc__.splitlines()[0])

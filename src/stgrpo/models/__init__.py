@@ -1,0 +1,1 @@
+"""Models: the locally built tiny model and the inference backends behind one interface."""

@@ -1,0 +1,68 @@
+"""One small inference interface: a batch of chat conversations in, one text per chat out.
+
+Every consumer (the LLM expert, evaluation, prompted baselines) talks to a `ChatBackend`;
+which engine answers (Hugging Face transformers, vLLM, or a scripted policy in tests) is a
+config value. Backends register a factory under a name in `BACKENDS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+Chat = list[dict[str, str]]  # [{"role": "system" | "user" | "assistant", "content": ...}]
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.0  # 0: greedy decoding
+    top_p: float = 1.0
+    max_tokens: int = 256
+    seed: int = 0  # for sampled decoding; each call should pass a fresh, derived seed
+
+    def __post_init__(self):
+        if self.temperature < 0 or not 0 < self.top_p <= 1 or self.max_tokens < 1:
+            raise ValueError(f"invalid sampling settings: {self}")
+
+
+class ChatBackend(Protocol):
+    def generate(self, chats: Sequence[Chat], sampling: Sampling) -> list[str]:
+        """The assistant's reply to each chat, in order."""
+        ...
+
+
+BACKENDS: dict[str, Callable[..., ChatBackend]] = {}
+
+
+def register(name: str):
+    """Class or function decorator: make a backend factory available under `name`."""
+    def wrap(factory):
+        BACKENDS[name] = factory
+        return factory
+    return wrap
+
+
+def make_backend(name: str, model: str, **options) -> ChatBackend:
+    """The backend `name` serving `model` (a hub name or a local Hugging Face folder)."""
+    _load_builtin_backends()
+    try:
+        factory = BACKENDS[name]
+    except KeyError:
+        raise ValueError(f"unknown inference backend {name!r}; available: "
+                         f"{sorted(BACKENDS)}") from None
+    return factory(model, **options)
+
+
+def _load_builtin_backends() -> None:
+    """Import the modules that register the built-in backends (heavy imports stay lazy)."""
+    import importlib
+
+    for module in ("stgrpo.models.hf_backend", "stgrpo.models.vllm_backend"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if not exc.name or not exc.name.startswith("stgrpo"):
+                continue  # its engine is not installed here
+            if exc.name != module:
+                raise

@@ -1,0 +1,121 @@
+"""The `layouts` and `expert` stages: files, splits, determinism and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stgrpo.config import StageError, compose
+from stgrpo.expert import layouts as layouts_stage
+from stgrpo.expert.__main__ import main as expert_main
+from stgrpo.expert.trajectories import read_trajectories
+from stgrpo.kitchen import World
+from stgrpo.kitchen.env import KitchenEnv
+from stgrpo.kitchen.layout import LayoutError, read_layout_records
+from stgrpo.kitchen.tasks import get_task
+
+
+def config(tmp_path, *overrides, task="cheese_sandwich"):
+    return compose([f"results_dir={tmp_path}", f"task={task}", "layouts.train.count=4",
+                    "layouts.test.count=3", *overrides])
+
+
+def files_of(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("run")
+    cfg = config(root)
+    layouts_stage.main(cfg)
+    expert_main(cfg)
+    return root, cfg
+
+
+def test_splits_are_disjoint_annotated_and_start_with_the_default(built):
+    root, _ = built
+    train = list(read_layout_records(root / "layouts/cheese_sandwich/train.jsonl"))
+    test = list(read_layout_records(root / "layouts/cheese_sandwich/test.jsonl"))
+    assert len(train) == 4 and len(test) == 4  # 3 generated + Robotouille's default
+    assert test[0][0].content_hash == get_task("cheese_sandwich").default_layout.content_hash
+    assert not {lay.content_hash for lay, _ in train} & {lay.content_hash for lay, _ in test}
+    from stgrpo.expert.heuristic import AssemblyHeuristic
+    from stgrpo.expert.planner import solve
+    for layout, record in train + test:
+        world = World.from_layout(layout)
+        assert record["optimal_steps"] == solve(world, heuristic=AssemblyHeuristic(world)).length
+    meta = json.loads((root / "layouts/cheese_sandwich/test.meta.json").read_text())
+    assert meta["panel_hash"] == layouts_stage.panel_hash([lay for lay, _ in test])
+
+
+def test_planner_trajectories_replay_and_summary_adds_up(built):
+    root, _ = built
+    records = read_trajectories(root / "trajectories/planner/cheese_sandwich.jsonl")
+    summary = json.loads((root / "trajectories/planner/cheese_sandwich.summary.json")
+                         .read_text())
+    layouts = {lay.content_hash: (lay, rec) for lay, rec in
+               read_layout_records(root / "layouts/cheese_sandwich/train.jsonl")}
+    episodes = sorted({r["episode"] for r in records})
+    assert episodes == list(range(4)) and summary["kept"] == summary["attempts"] == 4
+    for episode in episodes:
+        steps = [r for r in records if r["episode"] == episode]
+        layout, layout_record = layouts[steps[0]["layout"]]
+        env = KitchenEnv(layout)
+        observation, _ = env.reset()
+        for step in steps:
+            assert step["observation"] == observation
+            assert step["action"] in step["optimal_actions"]
+            observation, _, _done, _ = env.step(step["action"])
+        assert env.success and len(steps) == layout_record["optimal_steps"]
+    assert summary["gap_to_optimal"] == 0.0
+    assert summary["mean_length"] == len(records) / 4
+
+
+def test_same_config_same_bytes_and_workers_do_not_matter(built, tmp_path):
+    root, _ = built
+    cfg = config(tmp_path, "expert.workers=2")
+    layouts_stage.main(cfg)
+    expert_main(cfg)
+    first, again = files_of(root), files_of(tmp_path)
+    first.pop("trajectories/planner/cheese_sandwich.config.yaml")
+    again.pop("trajectories/planner/cheese_sandwich.config.yaml")
+    assert first == again
+
+
+def test_unsolvable_layouts_are_named_then_fail_or_skip(tmp_path):
+    cfg = config(tmp_path, "layouts.max_states=3", task="burger")
+    with pytest.raises(StageError, match=r"layout burger/seed=0/hash=\w{16}: search stopped"):
+        layouts_stage.main(cfg)
+    assert not (tmp_path / "layouts").exists()  # nothing half-written
+    skip = config(tmp_path, "layouts.max_states=3", "layouts.on_unsolvable=skip", task="burger")
+    with pytest.raises(StageError, match="only 0 of 4 new burger layouts"):
+        layouts_stage.main(skip)  # every layout skipped: the generator gives up, bounded
+
+
+def test_expert_stage_skips_a_layout_beyond_its_search_limit(built, tmp_path):
+    root, _ = built
+    (tmp_path / "layouts").symlink_to(root / "layouts")
+    fail = config(tmp_path, "expert.max_states=3")
+    with pytest.raises(StageError, match=r"layout \w{16} \(seed \d+\): search stopped"):
+        expert_main(fail)
+    skip = config(tmp_path, "expert.max_states=3", "layouts.on_unsolvable=skip")
+    with pytest.raises(StageError, match="no trajectory of cheese_sandwich was kept"):
+        expert_main(skip)
+    assert not (tmp_path / "trajectories").exists()
+
+
+def test_corrupt_inputs_name_file_and_line(built, tmp_path):
+    root, _ = built
+    bad = tmp_path / "layouts" / "cheese_sandwich"
+    bad.mkdir(parents=True)
+    lines = (root / "layouts/cheese_sandwich/train.jsonl").read_text().splitlines()
+    (bad / "train.jsonl").write_text(lines[0] + "\n" + lines[1][:50] + "\n")
+    with pytest.raises(LayoutError, match=r"train.jsonl:2: not valid JSON"):
+        expert_main(config(tmp_path))
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"episode": 0}\n')
+    with pytest.raises(StageError, match=r"broken.jsonl:1: missing keys"):
+        read_trajectories(broken)
