@@ -76,7 +76,7 @@ def test_planner_trajectories_replay_and_summary_adds_up(built):
 
 def test_same_config_same_bytes_and_workers_do_not_matter(built, tmp_path):
     root, _ = built
-    cfg = config(tmp_path, "expert.workers=2")
+    cfg = config(tmp_path, "layouts.workers=2")
     layouts_stage.main(cfg)
     expert_main(cfg)
     first, again = files_of(root), files_of(tmp_path)

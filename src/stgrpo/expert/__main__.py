@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-from multiprocessing import get_context
 from pathlib import Path
 
 from omegaconf import DictConfig
-from tqdm import tqdm
 
 from stgrpo.config import StageError, require, run_cli, to_yaml
 from stgrpo.expert.trajectories import (
@@ -28,6 +26,7 @@ from stgrpo.expert.trajectories import (
 from stgrpo.io import atomic_open
 from stgrpo.kitchen.layout import Layout, read_layout_records
 from stgrpo.kitchen.tasks import TASKS
+from stgrpo.parallel import ordered_map
 
 log = logging.getLogger("stgrpo.expert")
 KINDS = ("planner", "llm")
@@ -40,13 +39,8 @@ def run_planner(cfg: DictConfig, task: str, layouts: list[tuple[Layout, int | No
     # The tie-break seed of a layout depends on its hash, not its position in the file.
     jobs = [(layout, f"{cfg.seed}:{layout.content_hash}", tie_break, max_states)
             for layout, _ in layouts]
-    if workers > 1:
-        with get_context("spawn").Pool(workers) as pool:
-            results = list(tqdm(pool.imap(planner_episode, jobs), total=len(jobs),
-                                desc=f"planner {task}", unit="layout"))
-    else:
-        results = [planner_episode(job) for job in tqdm(jobs, desc=f"planner {task}",
-                                                         unit="layout")]
+    results = ordered_map(planner_episode, jobs, workers, desc=f"planner {task}",
+                          unit="layout")
     records, kept, skipped = [], [], []
     for (layout, optimal), result in zip(layouts, results, strict=True):
         if isinstance(result, str):

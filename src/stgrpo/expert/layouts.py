@@ -32,6 +32,7 @@ from stgrpo.kitchen.layout import Layout, load_robotouille_file, write_layouts
 from stgrpo.kitchen.search import SearchLimitError
 from stgrpo.kitchen.tasks import TASKS, get_task
 from stgrpo.kitchen.world import World
+from stgrpo.parallel import ordered_map
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "test")
@@ -56,13 +57,14 @@ class SplitSpec:
         )
 
 
-def optimal_steps(layout: Layout, max_states: int) -> int:
-    """Minimal plan length, or StageError naming the layout."""
+def optimal_steps(job: tuple[Layout, int]) -> int | str:
+    """Minimal plan length of a layout, or why there is none (within `max_states`)."""
+    layout, max_states = job
     world = World.from_layout(layout)
     try:
         return solve(world, heuristic=AssemblyHeuristic(world), max_states=max_states).length
     except (UnsolvableError, SearchLimitError) as exc:
-        raise StageError(f"layout {layout_id(layout)}: {exc}") from None
+        return str(exc)
 
 
 def layout_id(layout: Layout) -> str:
@@ -70,42 +72,52 @@ def layout_id(layout: Layout) -> str:
 
 
 def build_split(task: str, spec: SplitSpec, exclude: set[str], max_states: int,
-                on_unsolvable: str) -> tuple[list[Layout], list[int], list[str]]:
+                on_unsolvable: str, workers: int = 1,
+                ) -> tuple[list[Layout], list[int], list[str]]:
     """(layouts, their optimal lengths, ids of skipped unsolvable layouts)."""
     layouts, lengths, skipped = [], [], []
     seen = set(exclude)
-    generated = 0
-    for layout in _fixed_layouts(task, spec):
-        if layout.content_hash not in seen:
-            seen.add(layout.content_hash)
-            _add(layout, layouts, lengths, skipped, max_states, on_unsolvable)
+
+    def plan(candidates: list[Layout]) -> int:
+        """Solve candidates (in parallel), keep the solvable ones; how many were kept."""
+        results = ordered_map(optimal_steps, [(lay, max_states) for lay in candidates],
+                              workers, desc=f"layouts {task}", unit="layout")
+        for layout, result in zip(candidates, results, strict=True):
+            if isinstance(result, str):
+                reason = f"layout {layout_id(layout)}: {result}"
+                if on_unsolvable == "fail":
+                    raise StageError(reason)
+                log.warning("skipped %s", reason)
+                skipped.append(layout_id(layout))
+            else:
+                layouts.append(layout)
+                lengths.append(result)
+        return len(candidates) - sum(isinstance(r, str) for r in results)
+
+    plan([lay for lay in _fixed_layouts(task, spec) if _new(lay, seen)])
     # Seeds are tried in order until `count` new layouts are kept; a bounded number of
-    # attempts keeps a generator that only repeats itself from looping forever.
-    for seed in range(spec.first_seed, spec.first_seed + 10 * spec.count + 100):
-        if generated == spec.count:
-            break
-        layout = generate_layout(task, seed)
-        if layout.content_hash in seen:
-            continue
-        seen.add(layout.content_hash)
-        generated += _add(layout, layouts, lengths, skipped, max_states, on_unsolvable)
-    if generated < spec.count:
-        raise StageError(f"layouts: only {generated} of {spec.count} new {task} layouts from "
-                         f"seeds {spec.first_seed}..{seed}")
+    # seeds keeps a generator that only repeats itself from looping forever.
+    seeds = iter(range(spec.first_seed, spec.first_seed + 10 * spec.count + 100))
+    kept = 0
+    while kept < spec.count:
+        batch = []
+        for seed in seeds:
+            layout = generate_layout(task, seed)
+            if _new(layout, seen):
+                batch.append(layout)
+                if len(batch) == spec.count - kept:
+                    break
+        if not batch:
+            raise StageError(f"layouts: only {kept} of {spec.count} new {task} layouts from "
+                             f"seeds {spec.first_seed}..{spec.first_seed + 10 * spec.count + 99}")
+        kept += plan(batch)
     return layouts, lengths, skipped
 
 
-def _add(layout, layouts, lengths, skipped, max_states, on_unsolvable) -> bool:
-    try:
-        length = optimal_steps(layout, max_states)
-    except StageError as exc:
-        if on_unsolvable == "fail":
-            raise
-        log.warning("skipped: %s", exc)
-        skipped.append(layout_id(layout))
+def _new(layout: Layout, seen: set[str]) -> bool:
+    if layout.content_hash in seen:
         return False
-    layouts.append(layout)
-    lengths.append(length)
+    seen.add(layout.content_hash)
     return True
 
 
@@ -139,6 +151,7 @@ def main(cfg: DictConfig) -> None:
     specs = {split: SplitSpec.from_config(cfg, split) for split in SPLITS}
     max_states = require(cfg, "layouts.max_states", int, minimum=1)
     on_unsolvable = require(cfg, "layouts.on_unsolvable", str, choices=ON_UNSOLVABLE)
+    workers = require(cfg, "layouts.workers", int, minimum=1)
     for spec in specs.values():
         missing = [f for f in spec.files if not Path(f).is_file()]
         if missing:
@@ -147,7 +160,8 @@ def main(cfg: DictConfig) -> None:
     built = {}
     exclude: set[str] = set()
     for split in SPLITS:  # train first: test excludes every train hash
-        built[split] = build_split(task, specs[split], exclude, max_states, on_unsolvable)
+        built[split] = build_split(task, specs[split], exclude, max_states, on_unsolvable,
+                                   workers)
         exclude |= {layout.content_hash for layout in built[split][0]}
         if not built[split][0]:
             raise StageError(f"layouts: the {split} split of {task} is empty")
