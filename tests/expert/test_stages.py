@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from stgrpo.config import StageError, compose
+from stgrpo.config import ConfigError, StageError, compose
 from stgrpo.expert import layouts as layouts_stage
 from stgrpo.expert.__main__ import main as expert_main
 from stgrpo.expert.trajectories import read_trajectories
@@ -119,3 +119,18 @@ def test_corrupt_inputs_name_file_and_line(built, tmp_path):
     broken.write_text('{"episode": 0}\n')
     with pytest.raises(StageError, match=r"broken.jsonl:1: missing keys"):
         read_trajectories(broken)
+
+
+def test_robotouille_files_join_train_and_leave_the_test_panel(examples_dir, tmp_path):
+    default_file = examples_dir / f"{get_task('cheese_sandwich').robotouille_example}.json"
+    cfg = config(tmp_path, f"layouts.train.files=[{default_file}]", "layouts.train.count=1")
+    layouts_stage.main(cfg)
+    train = list(read_layout_records(tmp_path / "layouts/cheese_sandwich/train.jsonl"))
+    test = list(read_layout_records(tmp_path / "layouts/cheese_sandwich/test.jsonl"))
+    assert len(train) == 2 and train[0][1]["optimal_steps"] == 8  # Robotouille's file
+    assert train[0][0].task == "cheese_sandwich"
+    assert train[0][0].content_hash not in {lay.content_hash for lay, _ in test}
+    assert len(test) == 3  # the default is the train file: only generated layouts remain
+    missing = config(tmp_path, "layouts.train.files=[/nonexistent.json]")
+    with pytest.raises(ConfigError, match="not found"):
+        layouts_stage.main(missing)
