@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-test
+TORCH_VERSION ?= 2.13.0
 
 .PHONY: test lint bench clean
 
@@ -11,8 +12,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# torch first, pinned to the CPU wheel this machine provides (any other torch pulls CUDA).
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet "torch==$(TORCH_VERSION)"
+	$(PY) -m pip install --quiet -e ".[test]" "torch==$(TORCH_VERSION)"
 	touch $@
 
 test: $(STAMP)
