@@ -28,7 +28,7 @@ from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.layout import Layout
 from stgrpo.kitchen.state import State
 from stgrpo.kitchen.tasks import get_task
-from stgrpo.kitchen.text import ActionVocabulary
+from stgrpo.kitchen.text import ActionVocabulary, compact_state
 from stgrpo.kitchen.world import World
 from stgrpo.models.inference import ChatBackend, Sampling, make_backend
 
@@ -87,7 +87,8 @@ def _play(episodes: list[Episode], backend: ChatBackend, sampling: Sampling, tem
           wave_seed: int) -> None:
     turn = 0
     while live := [e for e in episodes if not e.done]:
-        chats = [build_messages(e.observation, e.valid_actions, template) for e in live]
+        chats = [build_messages(e.observation, e.valid_actions, template,
+                                compact_state(e.env.world, e.env.state)) for e in live]
         replies = backend.generate(chats, _with_seed(sampling, wave_seed * 1000 + turn))
         if len(replies) != len(chats):
             raise RuntimeError(f"backend returned {len(replies)} replies for {len(chats)} chats")
@@ -111,6 +112,7 @@ def _advance(episode: Episode, reply: str) -> None:
         episode.states.append(state)
         episode.steps.append({
             "step": len(episode.steps), "observation": episode.observation,
+            "state": compact_state(episode.env.world, state),
             "valid_actions": episode.valid_actions, "action": action,
             "thought": response.thought or "", "response": reply,
         })

@@ -28,7 +28,7 @@ from stgrpo.kitchen.layout import Layout
 from stgrpo.kitchen.rules import apply
 from stgrpo.kitchen.search import SearchLimitError
 from stgrpo.kitchen.state import NOTHING, Action, State
-from stgrpo.kitchen.text import ActionVocabulary
+from stgrpo.kitchen.text import ActionVocabulary, compact_state
 from stgrpo.kitchen.world import World
 
 TIE_BREAKS = ("first", "random")
@@ -38,6 +38,7 @@ TIE_BREAKS = ("first", "random")
 class ExpertStep:
     step: int
     observation: str
+    state: str  # the compact state text (kitchen.text.compact_state)
     valid_actions: list[str]
     action: str
     thought: str
@@ -70,6 +71,7 @@ def expert_trajectory(world: World, seed: int | str = 0, tie_break: str = "rando
         steps.append(ExpertStep(
             step=index,
             observation=observation,
+            state=compact_state(world, state),
             valid_actions=info["valid_actions"],
             action=vocabulary.text(action),
             thought=explain(world, state, action, following, roles),
@@ -136,7 +138,7 @@ def read_trajectories(path: str | Path) -> list[dict]:
     return records
 
 
-REQUIRED_KEYS = ("expert", "task", "layout", "episode", "step", "observation",
+REQUIRED_KEYS = ("expert", "task", "layout", "episode", "step", "observation", "state",
                  "valid_actions", "action", "thought", "optimal_actions")
 
 

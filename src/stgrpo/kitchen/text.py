@@ -130,3 +130,26 @@ def _robot_block(world: World, state: State) -> str:
         f"{name} is at {world.station_names[state.robot]}",
         f"{name} is holding {holding}",
     ])
+
+
+_SHORT_PROPERTIES = tuple(name[2:].replace("ifcut", " if cut") for name in PROPERTIES)
+
+
+def compact_state(world: World, state: State) -> str:
+    """The same facts as `observation`, one line per station (a few hundred tokens where
+    Robotouille's sentences take a thousand): stacks bottom to top, item properties in
+    parentheses, then where the robot is and what it holds."""
+    def item(i: int) -> str:
+        flags = state.flags[i]
+        words = [w for bit, w in enumerate(_SHORT_PROPERTIES) if flags >> bit & 1]
+        return world.item_names[i] + (f" ({', '.join(words)})" if words else "")
+
+    lines = ["Stations (items bottom to top):"]
+    for s, stack in enumerate(state.stacks):
+        kind = STATION_KINDS[world.station_kinds[s]].split(" ", 1)[1]  # drop "a"/"an"
+        contents = ", ".join(item(i) for i in stack) or "empty"
+        lines.append(f"{world.station_names[s]} ({kind}): {contents}")
+    held = "nothing" if state.held == NOTHING else item(state.held)
+    lines.append(f"{world.robot_name} is at {world.station_names[state.robot]}, "
+                 f"holding {held}.")
+    return "\n".join(lines)
