@@ -1,0 +1,72 @@
+"""The `datasets` stage: single-turn SFT and RL datasets of one task from its trajectories.
+
+    python -m stgrpo.data task=burger [data.reward_mode=optimal data.val_fraction=0.1 ...]
+
+reads `{results_dir}/trajectories/{data.expert}/{task}.jsonl` and writes
+`{results_dir}/datasets/{task}/{sft,rl}_{train,val}.parquet` (verl's schemas) and
+`manifest.json` (row counts, file hashes, layouts per split, the prompt template and its hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from stgrpo.config import ConfigError, StageError, require, run_cli, to_yaml
+from stgrpo.data.datasets import RL_SCHEMA, SFT_SCHEMA, rows, split_layouts, write_parquet
+from stgrpo.data.prompts import TEMPLATES, template_hash
+from stgrpo.data.reward import MODES
+from stgrpo.expert.trajectories import read_trajectories
+from stgrpo.io import atomic_open
+from stgrpo.kitchen.tasks import TASKS
+
+log = logging.getLogger("stgrpo.data")
+
+
+def main(cfg: DictConfig) -> None:
+    task = require(cfg, "task", str, choices=sorted(TASKS))
+    template = require(cfg, "prompt.template", str, choices=sorted(TEMPLATES))
+    reward_mode = require(cfg, "data.reward_mode", str, choices=MODES)
+    expert = require(cfg, "data.expert", str)
+    fraction = require(cfg, "data.val_fraction", (float, int))
+    if not 0 <= fraction < 1:
+        raise ConfigError(f"config key 'data.val_fraction' must lie in [0, 1), got {fraction}")
+    results = Path(require(cfg, "results_dir", str))
+    source = results / "trajectories" / expert / f"{task}.jsonl"
+    records = read_trajectories(source)
+    if not records:
+        raise StageError(f"{source}: no steps")
+    other = sorted({r["task"] for r in records} - {task})
+    if other:
+        raise StageError(f"{source}: holds steps of other tasks {other}")
+    val_layouts = split_layouts([r["layout"] for r in records], fraction, cfg.seed)
+    parts = {"train": [r for r in records if r["layout"] not in val_layouts],
+             "val": [r for r in records if r["layout"] in val_layouts]}
+    out = results / "datasets" / task
+    manifest = {"task": task, "source": str(source),
+                "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+                "template": template, "template_hash": template_hash(template),
+                "reward_mode": reward_mode, "files": {}, "layouts": {}}
+    for split, part in parts.items():
+        sft, rl = rows(part, task, template, reward_mode)
+        for kind, table_rows, schema in (("sft", sft, SFT_SCHEMA), ("rl", rl, RL_SCHEMA)):
+            name = f"{kind}_{split}.parquet"
+            digest = write_parquet(out / name, table_rows, schema)
+            manifest["files"][name] = {"rows": len(table_rows), "sha256": digest}
+        manifest["layouts"][split] = sorted({r["layout"] for r in part})
+    with atomic_open(out / "config.yaml") as handle:
+        handle.write(to_yaml(cfg))
+    with atomic_open(out / "manifest.json") as handle:  # last: it marks the stage done
+        json.dump(manifest, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    log.info("%s: %d train / %d val steps (%d / %d layouts)", task, len(parts["train"]),
+             len(parts["val"]), len(manifest["layouts"]["train"]),
+             len(manifest["layouts"]["val"]))
+
+
+if __name__ == "__main__":
+    run_cli(main, description=__doc__.splitlines()[0])

@@ -1,0 +1,63 @@
+"""The verifiable single-turn reward: 0.1 for the ReAct format + 0.9 for the correct action.
+
+"Correct" has two modes. `expert` (the paper): the action equals the recorded expert action.
+`optimal` (our extension, after Remark 2.1: the expert policy is not unique): the action
+starts some minimal plan, i.e. belongs to the state's optimal-action set. Actions compare
+after collapsing whitespace and case; a response naming several actions, or none, gets no
+action credit. Scores are always one of 0, 0.1, 0.9, 1.0.
+
+One implementation, two signatures:
+* verl: `compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs)`,
+  for `reward.custom_reward_function.path=<this file>` (name `compute_score`);
+* TRL: `trl_reward(completions, ground_truth, extra_info, **kwargs)` for GRPOTrainer.
+The mode comes from `extra_info["reward_mode"]` (written by the dataset builder), or from a
+`mode=` keyword (verl's `reward_kwargs`), which wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from stgrpo.data.prompts import normalise, parse_response
+
+FORMAT_SCORE = 0.1
+ACTION_SCORE = 0.9
+MODES = ("expert", "optimal")
+
+
+def score(response: str, expert_action: str, optimal_actions: Sequence[str] = (),
+          mode: str = "expert") -> float:
+    if mode not in MODES:
+        raise ValueError(f"reward mode must be one of {MODES}, got {mode!r}")
+    parsed = parse_response(response if isinstance(response, str) else "")
+    total = FORMAT_SCORE if parsed.well_formed else 0.0
+    if parsed.action is not None:
+        if mode == "expert":
+            correct = parsed.action == normalise(expert_action)
+        else:
+            correct = parsed.action in {normalise(a) for a in optimal_actions}
+        if correct:
+            total += ACTION_SCORE
+    return total
+
+
+def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs) -> float:
+    """verl's custom reward entry point (`solution_str` is the response only)."""
+    extra = extra_info or {}
+    mode = kwargs.get("mode") or extra.get("reward_mode") or "expert"
+    return score(solution_str, ground_truth, list(extra.get("optimal_actions") or ()), mode)
+
+
+def trl_reward(completions, ground_truth, extra_info=None, **kwargs) -> list[float]:
+    """TRL GRPOTrainer reward function: one score per completion (text or message list)."""
+    extras = extra_info if extra_info is not None else [None] * len(completions)
+    return [compute_score(None, _text(completion), truth, extra, **kwargs)
+            for completion, truth, extra in zip(completions, ground_truth, extras, strict=True)]
+
+
+def _text(completion) -> str:
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, list) and completion and isinstance(completion[-1], dict):
+        return str(completion[-1].get("content", ""))
+    return ""
