@@ -16,3 +16,14 @@ def examples_dir() -> Path:
     if not EXAMPLES.is_dir():
         pytest.skip(f"Robotouille example files not found at {EXAMPLES}")
     return EXAMPLES
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A tiny model built once per test session (small corpus, to keep it quick)."""
+    from stgrpo.models.tiny import TinySpec, build
+
+    path = tmp_path_factory.mktemp("models") / "tiny"
+    build(TinySpec(corpus_layouts=2, hidden_size=64, intermediate_size=128,
+                   num_attention_heads=4, num_key_value_heads=2), path)
+    return path

@@ -55,14 +55,6 @@ def make_backend(name: str, model: str, **options) -> ChatBackend:
 
 
 def _load_builtin_backends() -> None:
-    """Import the modules that register the built-in backends (heavy imports stay lazy)."""
-    import importlib
-
-    for module in ("stgrpo.models.hf_backend", "stgrpo.models.vllm_backend"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if not exc.name or not exc.name.startswith("stgrpo"):
-                continue  # its engine is not installed here
-            if exc.name != module:
-                raise
+    """Register the built-in backends (their engines are imported only when constructed)."""
+    import stgrpo.models.hf_backend
+    import stgrpo.models.vllm_backend  # noqa: F401

@@ -1,0 +1,68 @@
+"""The `hf` backend: batched transformers `generate` with left padding.
+
+Greedy when `temperature == 0` (deterministic); sampled otherwise, seeded per call.
+Prompts are rendered with the tokenizer's chat template (`add_generation_prompt=True`);
+generation stops at the tokenizer's end-of-turn token or `max_tokens`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from stgrpo.models.inference import Chat, Sampling, register
+
+
+@register("hf")
+class HFBackend:
+    def __init__(self, model: str, batch_size: int = 32, dtype: str = "float32",
+                 device: str | None = None, threads: int | None = None):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        check_model_source(model)
+        if threads:
+            torch.set_num_threads(threads)
+        self.torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(model, padding_side="left")
+        if not self.tokenizer.chat_template:
+            raise ValueError(f"{model}: the tokenizer has no chat template")
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model = AutoModelForCausalLM.from_pretrained(
+            model, dtype=getattr(torch, dtype)).to(self.device).eval()
+        self.batch_size = batch_size
+
+    def generate(self, chats: Sequence[Chat], sampling: Sampling) -> list[str]:
+        texts = [self.tokenizer.apply_chat_template(chat, tokenize=False,
+                                                    add_generation_prompt=True)
+                 for chat in chats]
+        replies: list[str] = []
+        for start in range(0, len(texts), self.batch_size):
+            replies += self._batch(texts[start:start + self.batch_size], sampling, start)
+        return replies
+
+    def _batch(self, texts: list[str], sampling: Sampling, offset: int) -> list[str]:
+        torch = self.torch
+        inputs = self.tokenizer(texts, return_tensors="pt", padding=True,
+                                add_special_tokens=False).to(self.device)
+        options = {"max_new_tokens": sampling.max_tokens,
+                   "pad_token_id": self.tokenizer.pad_token_id}
+        if sampling.temperature > 0:
+            torch.manual_seed(sampling.seed + offset)
+            options.update(do_sample=True, temperature=sampling.temperature,
+                           top_p=sampling.top_p)
+        else:
+            options.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        with torch.inference_mode():
+            output = self.model.generate(**inputs, **options)
+        new = output[:, inputs["input_ids"].shape[1]:]
+        return self.tokenizer.batch_decode(new, skip_special_tokens=True)
+
+
+def check_model_source(model: str) -> None:
+    """A path-like model name must be a folder with a config.json (else a clear error)."""
+    looks_local = model.startswith((".", "/", "~")) or Path(model).exists()
+    if looks_local and not (Path(model).expanduser() / "config.json").is_file():
+        raise ValueError(f"model folder {model} not found or has no config.json")

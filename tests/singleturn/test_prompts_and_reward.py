@@ -1,0 +1,106 @@
+"""The ReAct prompt and the verifiable reward."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stgrpo.data.prompts import (
+    TEMPLATES,
+    build_messages,
+    format_response,
+    match_action,
+    parse_response,
+    split_observation,
+    template_hash,
+)
+from stgrpo.data.reward import compute_score, score, trl_reward
+from stgrpo.expert.trajectories import expert_trajectory
+from stgrpo.kitchen import World
+from stgrpo.kitchen.tasks import TASKS
+
+STEP = expert_trajectory(World.from_layout(TASKS["burger"].default_layout), tie_break="first")[0]
+
+
+def test_prompt_has_instructions_state_goal_and_numbered_actions():
+    for template in TEMPLATES:
+        system, user = build_messages(STEP.observation, STEP.valid_actions, template, STEP.state)
+        assert system["role"] == "system" and "Thought:" in system["content"]
+        assert "Action:" in system["content"]
+        state, goal = split_observation(STEP.observation)
+        assert f"Goal: {goal}" in user["content"]
+        assert (state if TEMPLATES[template]["state"] == "observation" else STEP.state) \
+            in user["content"]
+        for number, action in enumerate(STEP.valid_actions, 1):
+            assert f"\n{number}. {action}\n" in user["content"] + "\n"
+
+
+def test_template_hash_is_stable_and_distinguishes_templates():
+    hashes = {template_hash(name) for name in TEMPLATES}
+    assert len(hashes) == len(TEMPLATES)
+    assert template_hash("react-v1") == template_hash("react-v1")
+    with pytest.raises(ValueError, match="unknown prompt template"):
+        template_hash("nope")
+    with pytest.raises(ValueError, match="needs the compact state"):
+        build_messages(STEP.observation, STEP.valid_actions, "react-compact-v1")
+
+
+def test_parse_and_match():
+    reply = "Thought: go get it.\nAction:  move ROBOT1 from table1 to   table2 "
+    parsed = parse_response(reply)
+    assert parsed.well_formed and parsed.thought == "go get it."
+    assert match_action(parsed.action, ["Move robot1 from table1 to table2"]) == \
+        "Move robot1 from table1 to table2"
+    assert parse_response("Action: a\nAction: b").action is None  # several: no action
+    assert not parse_response("Action: a").well_formed  # no thought
+    assert not parse_response("Thought: x\nAction: a\nObservation: y").well_formed
+
+
+EXPERT = STEP.action
+OTHER_OPTIMAL = "Move robot1 from table1 to table2"
+WRONG = "Do nothing"
+
+
+@pytest.mark.parametrize("response, mode, expected", [
+    (format_response("t", EXPERT), "expert", 1.0),
+    (format_response("t", EXPERT), "optimal", 1.0),
+    (format_response("t", WRONG), "expert", 0.1),
+    (format_response("t", OTHER_OPTIMAL), "expert", 0.1),
+    (format_response("t", OTHER_OPTIMAL), "optimal", 1.0),
+    (f"Action: {EXPERT}", "expert", 0.9),  # right action, no ReAct format
+    ("garbage", "expert", 0.0),
+    (f"Thought: t\nAction: {EXPERT}\nAction: {WRONG}", "expert", 0.0),
+])
+def test_reward_cases(response, mode, expected):
+    optimal = [EXPERT, OTHER_OPTIMAL]
+    assert score(response, EXPERT, optimal, mode) == expected
+    extra = {"optimal_actions": optimal, "reward_mode": mode}
+    assert compute_score("stgrpo/burger", response, EXPERT, extra) == expected
+    chat = [{"role": "assistant", "content": response}]
+    assert trl_reward([chat, response], [EXPERT, EXPERT], [extra, extra]) == [expected] * 2
+
+
+def test_mode_keyword_wins_and_bad_mode_is_named():
+    extra = {"optimal_actions": [EXPERT, OTHER_OPTIMAL], "reward_mode": "expert"}
+    reply = format_response("t", OTHER_OPTIMAL)
+    assert compute_score("s", reply, EXPERT, extra, mode="optimal") == 1.0
+    with pytest.raises(ValueError, match="reward mode must be one of"):
+        compute_score("s", reply, EXPERT, {"reward_mode": "lenient"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.sampled_from(["expert", "optimal"]))
+def test_any_text_scores_in_the_four_values_and_never_raises(text, mode):
+    value = score(text, EXPERT, [EXPERT], mode)
+    assert value in (0.0, 0.1, 0.9, 1.0)
+    parse_response(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1),
+       st.text(alphabet=" \t", max_size=5))
+def test_wrapped_expert_actions_are_found(thought, pad):
+    thought = " ".join(thought.replace("Action", "").split()) or "x"
+    reply = f"Thought: {thought}\nAction:{pad}{EXPERT.upper()}{pad}"
+    assert score(reply, EXPERT, mode="expert") >= 0.9
