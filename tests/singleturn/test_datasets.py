@@ -116,7 +116,7 @@ def test_bad_dataset_files_are_named(tmp_path, run):
         read_checked(tmp_path / "rl.parquet", RL_SCHEMA)
     data = (root / "datasets/burger/sft_train.parquet").read_bytes()
     (tmp_path / "cut.parquet").write_bytes(data[: len(data) // 2])
-    with pytest.raises(ValueError, match="cut.parquet: not a readable parquet file"):
+    with pytest.raises(ValueError, match=r"cut\.parquet: not a readable parquet file"):
         read_checked(tmp_path / "cut.parquet", SFT_SCHEMA)
     with pytest.raises(FileNotFoundError, match="no such dataset file"):
         read_checked(tmp_path / "absent.parquet", SFT_SCHEMA)

@@ -1,0 +1,77 @@
+"""The local tiny model and the inference backends."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stgrpo.data.prompts import build_messages, format_response
+from stgrpo.expert.trajectories import expert_trajectory
+from stgrpo.kitchen import World
+from stgrpo.kitchen.generate import generate_layout
+from stgrpo.models.inference import Sampling, make_backend
+
+
+def test_reloads_with_auto_classes_and_round_trips_text(tiny_model):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    assert model.config.model_type == "qwen2"
+    assert tokenizer.eos_token == "<|im_end|>"
+    assert model.generation_config.eos_token_id == tokenizer.eos_token_id
+    world = World.from_layout(generate_layout("double_cheeseburger", 1))
+    lengths = []
+    for step in expert_trajectory(world, seed=0):
+        prompt = build_messages(step.observation, step.valid_actions, "react-compact-v1",
+                                step.state)
+        chat = [*prompt, {"role": "assistant",
+                          "content": format_response(step.thought, step.action)}]
+        text = tokenizer.apply_chat_template(chat, tokenize=False)
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        assert tokenizer.decode(ids) == text  # nothing lost
+        prefix = tokenizer.apply_chat_template(prompt, tokenize=False,
+                                               add_generation_prompt=True)
+        assert text.startswith(prefix)  # TRL's completion-only loss needs this
+        lengths.append(len(ids))
+    assert max(lengths) < 512  # a whole double-cheeseburger step, answer included
+
+
+def test_same_spec_same_bytes(tiny_model, tmp_path):
+    from stgrpo.models.tiny import TinySpec, build
+
+    spec = json.loads((tiny_model / "stgrpo_build.json").read_text())
+    build(TinySpec(**spec), tmp_path / "again")
+    for name in ("model.safetensors", "tokenizer.json", "config.json"):
+        assert (tmp_path / "again" / name).read_bytes() == (tiny_model / name).read_bytes()
+
+
+def test_hf_greedy_is_batch_invariant_and_seeded_sampling_repeats(tiny_model):
+    backend = make_backend("hf", str(tiny_model), batch_size=3)
+    world = World.from_layout(generate_layout("burger", 2))
+    chats = [build_messages(s.observation, s.valid_actions, "react-compact-v1", s.state)
+             for s in expert_trajectory(world, seed=0)][:5]
+    greedy = Sampling(max_tokens=12)
+    batched = backend.generate(chats, greedy)
+    single = [backend.generate([chat], greedy)[0] for chat in chats]
+    assert batched == single and len(batched) == 5
+    sampled = Sampling(temperature=1.0, max_tokens=12, seed=7)
+    assert backend.generate(chats, sampled) == backend.generate(chats, sampled)
+
+
+def test_bad_models_fail_clearly(tiny_model, tmp_path):
+    with pytest.raises(ValueError, match="unknown inference backend 'tgi'"):
+        make_backend("tgi", str(tiny_model))
+    with pytest.raises(ValueError, match=r"not found or has no config\.json"):
+        make_backend("hf", str(tmp_path / "missing"))
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for item in tiny_model.iterdir():
+        (plain / item.name).write_bytes(item.read_bytes())
+    (plain / "chat_template.jinja").unlink()
+    config = json.loads((plain / "tokenizer_config.json").read_text())
+    config.pop("chat_template", None)
+    (plain / "tokenizer_config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="has no chat template"):
+        make_backend("hf", str(plain))
