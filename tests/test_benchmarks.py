@@ -28,3 +28,12 @@ def test_planner_benchmark_runs():
     assert lines[0].split()[:3] == ["task", "median", "s"]
     assert [line.split()[0] for line in lines[1:]] == [
         "cheese_sandwich", "burger", "cheeseburger", "double_cheeseburger"]
+
+
+def test_inference_benchmark_prints_ratios():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_inference.py"), "--quick"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    assert "hf one at a time (baseline)" in result.stdout
+    assert "hf batched" in result.stdout and "x" in result.stdout.split("hf batched")[1]
