@@ -24,6 +24,6 @@ def tiny_model(tmp_path_factory) -> Path:
     from stgrpo.models.tiny import TinySpec, build
 
     path = tmp_path_factory.mktemp("models") / "tiny"
-    build(TinySpec(corpus_layouts=2, hidden_size=64, intermediate_size=128,
-                   num_attention_heads=4, num_key_value_heads=2), path)
+    build(TinySpec(corpus_layouts=2), path)  # default sizes (vLLM's CPU attention needs
+    # head_dim = hidden_size / heads of at least 32)
     return path
