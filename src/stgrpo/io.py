@@ -1,13 +1,15 @@
-"""Atomic file output: a killed job never leaves a file that looks finished."""
+"""File output is atomic (a killed job never leaves a file that looks finished), and the
+JSON / JSON-lines formats every stage writes are written and read one way."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 @contextmanager
@@ -25,3 +27,35 @@ def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    with atomic_open(path) as handle:
+        handle.write(text)
+
+
+def write_json(path: str | os.PathLike, data: Any) -> None:
+    """Indented JSON with sorted keys and a final newline, atomically."""
+    write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def write_jsonl(path: str | os.PathLike, records: Iterable[Mapping[str, Any]]) -> None:
+    """One JSON object per line, keys sorted (same records, same bytes), atomically."""
+    with atomic_open(path) as handle:
+        for record in records:
+            handle.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+def read_jsonl(path: str | os.PathLike,
+               error: type[Exception] = ValueError) -> Iterator[tuple[str, Any]]:
+    """(`path:line`, record) for each non-blank line; a line that is not JSON raises `error`
+    naming file and line. The caller checks that the file exists (its own message)."""
+    with Path(path).open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            source = f"{path}:{number}"
+            try:
+                yield source, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise error(f"{source}: not valid JSON ({exc})") from None

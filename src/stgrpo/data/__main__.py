@@ -10,7 +10,6 @@ reads `{results_dir}/trajectories/{data.expert}/{task}.jsonl` and writes
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from stgrpo.data.datasets import RL_SCHEMA, SFT_SCHEMA, rows, split_layouts, wri
 from stgrpo.data.prompts import TEMPLATES, template_hash
 from stgrpo.data.reward import MODES
 from stgrpo.expert.trajectories import read_trajectories
-from stgrpo.io import atomic_open
+from stgrpo.io import write_json, write_text
 from stgrpo.kitchen.tasks import TASKS
 
 log = logging.getLogger("stgrpo.data")
@@ -58,11 +57,8 @@ def main(cfg: DictConfig) -> None:
             digest = write_parquet(out / name, table_rows, schema)
             manifest["files"][name] = {"rows": len(table_rows), "sha256": digest}
         manifest["layouts"][split] = sorted({r["layout"] for r in part})
-    with atomic_open(out / "config.yaml") as handle:
-        handle.write(to_yaml(cfg))
-    with atomic_open(out / "manifest.json") as handle:  # last: it marks the stage done
-        json.dump(manifest, handle, indent=2, sort_keys=True)
-        handle.write("\n")
+    write_text(out / "config.yaml", to_yaml(cfg))
+    write_json(out / "manifest.json", manifest)  # last: it marks the stage done
     log.info("%s: %d train / %d val steps (%d / %d layouts)", task, len(parts["train"]),
              len(parts["val"]), len(manifest["layouts"]["train"]),
              len(manifest["layouts"]["val"]))

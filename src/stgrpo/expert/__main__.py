@@ -9,7 +9,6 @@ reads `{results_dir}/layouts/{task}/train.jsonl` (the `layouts` stage) and write
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from stgrpo.expert.trajectories import (
     summarise,
     write_trajectories,
 )
-from stgrpo.io import atomic_open
+from stgrpo.io import write_json, write_text
 from stgrpo.kitchen.layout import Layout, read_layout_records
 from stgrpo.kitchen.tasks import TASKS
 from stgrpo.parallel import ordered_map
@@ -78,11 +77,8 @@ def main(cfg: DictConfig) -> None:
                          f"({summary['attempts']} attempts)")
     out = results / "trajectories" / name
     write_trajectories(out / f"{task}.jsonl", records)
-    with atomic_open(out / f"{task}.summary.json") as handle:
-        json.dump(summary, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-    with atomic_open(out / f"{task}.config.yaml") as handle:
-        handle.write(to_yaml(cfg))
+    write_json(out / f"{task}.summary.json", summary)
+    write_text(out / f"{task}.config.yaml", to_yaml(cfg))
     log.info("%s %s: kept %d of %d, mean length %s (optimal %s)", name, task,
              summary["kept"], summary["attempts"], summary["mean_length"],
              summary["mean_optimal_length"])

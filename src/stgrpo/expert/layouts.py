@@ -15,7 +15,6 @@ versions the panel.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -26,7 +25,7 @@ from omegaconf import DictConfig
 from stgrpo.config import ConfigError, StageError, require, run_cli
 from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import UnsolvableError, solve
-from stgrpo.io import atomic_open
+from stgrpo.io import write_json
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.layout import Layout, load_robotouille_file, write_layouts
 from stgrpo.kitchen.search import SearchLimitError
@@ -141,9 +140,7 @@ def write_split(directory: Path, split: str, layouts: list[Layout], lengths: lis
     meta = {"split": split, "layouts": len(layouts), "panel_hash": panel_hash(layouts),
             "mean_optimal_steps": sum(lengths) / len(lengths) if lengths else None,
             "skipped_unsolvable": skipped}
-    with atomic_open(directory / f"{split}.meta.json") as handle:
-        json.dump(meta, handle, indent=2, sort_keys=True)
-        handle.write("\n")
+    write_json(directory / f"{split}.meta.json", meta)
 
 
 def main(cfg: DictConfig) -> None:

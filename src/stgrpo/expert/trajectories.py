@@ -11,7 +11,6 @@ it is in the way), so each step reads as a ReAct pair "Thought: ... / Action: ..
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 from stgrpo.config import StageError
 from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import Solution, UnsolvableError, solve
-from stgrpo.io import atomic_open
+from stgrpo.io import read_jsonl, write_jsonl
 from stgrpo.kitchen.domain import ITEM_KINDS
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.goal import ON_STATION, View, signature
@@ -112,9 +111,7 @@ def episode_records(steps: list[dict], *, expert: str, task: str, layout: Layout
 
 
 def write_trajectories(path: str | Path, records: Iterable[dict]) -> None:
-    with atomic_open(path) as handle:
-        for record in records:
-            handle.write(json.dumps(record, sort_keys=True) + "\n")
+    write_jsonl(path, records)
 
 
 def read_trajectories(path: str | Path) -> list[dict]:
@@ -123,18 +120,11 @@ def read_trajectories(path: str | Path) -> list[dict]:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such trajectory file")
     records = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise StageError(f"{path}:{number}: not valid JSON ({exc})") from None
-            missing = [k for k in REQUIRED_KEYS if k not in record]
-            if missing:
-                raise StageError(f"{path}:{number}: missing keys {missing}")
-            records.append(record)
+    for source, record in read_jsonl(path, StageError):
+        missing = [k for k in REQUIRED_KEYS if k not in record]
+        if missing:
+            raise StageError(f"{source}: missing keys {missing}")
+        records.append(record)
     return records
 
 

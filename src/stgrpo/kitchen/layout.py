@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from stgrpo.io import atomic_open
+from stgrpo.io import read_jsonl, write_jsonl
 from stgrpo.kitchen.domain import ITEM_KINDS, PROPERTIES, RELATIONS, ROBOT_KIND, STATION_KINDS
 
 CONFIG_KEYS = ("cook_time", "fry_time", "num_cuts")
@@ -374,10 +374,8 @@ def write_layouts(path: str | os.PathLike, layouts: Iterable[Layout],
     extras = [{}] * len(layouts) if annotations is None else list(annotations)
     if len(extras) != len(layouts):
         raise ValueError(f"{len(extras)} annotations for {len(layouts)} layouts")
-    with atomic_open(path) as handle:
-        for layout, extra in zip(layouts, extras, strict=True):
-            record = {**layout.to_record(), **extra}
-            handle.write(json.dumps(record, sort_keys=True) + "\n")
+    write_jsonl(path, ({**layout.to_record(), **extra}
+                       for layout, extra in zip(layouts, extras, strict=True)))
 
 
 def read_layout_records(path: str | os.PathLike) -> Iterator[tuple[Layout, dict[str, Any]]]:
@@ -385,16 +383,8 @@ def read_layout_records(path: str | os.PathLike) -> Iterator[tuple[Layout, dict[
     path = Path(path)
     if not path.exists():
         raise LayoutError(f"{path}: no such file")
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            source = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise LayoutError(f"{source}: not valid JSON ({exc})") from None
-            yield Layout.from_record(record, source=source), record
+    for source, record in read_jsonl(path, LayoutError):
+        yield Layout.from_record(record, source=source), record
 
 
 def read_layouts(path: str | os.PathLike) -> Iterator[Layout]:
