@@ -48,20 +48,16 @@ def require(cfg: DictConfig, key: str, kind: type | tuple[type, ...], *,
     value = OmegaConf.select(cfg, key, throw_on_missing=False)
     if value is None:
         raise ConfigError(f"config key '{key}' is missing")
-    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-        raise ConfigError(f"config key '{key}' must be {_kind_name(kind)}, got {value!r}")
-    if not isinstance(value, kind):
-        raise ConfigError(f"config key '{key}' must be {_kind_name(kind)}, got {value!r}")
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    # bool is an int subclass: `true` is no count unless bool is asked for
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise ConfigError(f"config key '{key}' must be {' or '.join(k.__name__ for k in kinds)}, "
+                          f"got {value!r}")
     if choices is not None and value not in choices:
         raise ConfigError(f"config key '{key}' must be one of {list(choices)}, got {value!r}")
     if minimum is not None and value < minimum:
         raise ConfigError(f"config key '{key}' must be at least {minimum}, got {value!r}")
     return value
-
-
-def _kind_name(kind) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(k.__name__ for k in kinds)
 
 
 def to_yaml(cfg: DictConfig) -> str:

@@ -107,7 +107,7 @@ class AssemblyHeuristic:
                            for v in self.station_vars]
         self.bindings = []  # per binding: (goal objects, {station choice: scenario})
         for binding in _item_bindings(goal.variables, item_vars):
-            goal_objects = tuple(self._object(g.term, binding) for g in self.items)
+            goal_objects = tuple(_object(g.term, binding) for g in self.items)
             scenarios = {}
             for choice in itertools.product(*station_options):
                 stations = dict(zip(self.station_vars, choice, strict=True))
@@ -152,11 +152,6 @@ class AssemblyHeuristic:
             options.append([ELSEWHERE, *sorted(seen)])
         return list(itertools.product(*options))
 
-    @staticmethod
-    def _object(term: Term, binding: dict[int, int]) -> int:
-        return binding[term.index] if term.is_variable else term.index
-
-
 class _Scenario:
     """The bound for one item binding and one station assignment."""
 
@@ -176,8 +171,8 @@ class _Scenario:
         # Per goal floor left ELSEWHERE: the stations it may be (it must be emptied first).
         self.open_floors = []
         for g in heuristic.items:
-            obj = heuristic._object(g.term, binding)
-            under = None if g.below is None else heuristic._object(g.below, binding)
+            obj = _object(g.term, binding)
+            under = None if g.below is None else _object(g.below, binding)
             if under is not None:
                 self.under[obj] = under
             on_station = station(g.on_station)
@@ -330,6 +325,11 @@ class _Scenario:
                                          for t in state.timers):
                 actions += 1
         return actions
+
+
+def _object(term: Term, binding: dict[int, int]) -> int:
+    """The object a goal term names under `binding` (variables bound, constants as is)."""
+    return binding[term.index] if term.is_variable else term.index
 
 
 def _destination_term(g: _ItemGoal, items: dict[Term, _ItemGoal]) -> Term | None:

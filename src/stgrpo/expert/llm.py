@@ -14,7 +14,7 @@ departure from an optimal plan).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
@@ -37,12 +37,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Episode:
-    attempt: int
     layout: Layout
     optimal_steps: int | None
     env: KitchenEnv
     observation: str
     valid_actions: list[str]
+    compact: str  # the compact state text of the current state (for prompts and records)
     steps: list[dict] = field(default_factory=list)
     states: list[State] = field(default_factory=list)  # before each kept step
     invalid: int = 0
@@ -63,7 +63,7 @@ def sample_trajectories(layouts: list[tuple[Layout, int | None]], backend: ChatB
     progress = tqdm(total=target, desc="llm expert", unit="success")
     while len(kept) < target and attempts < max_attempts:
         wave = min(batch_size, max_attempts - attempts)
-        episodes = [_start(attempts + i, *layouts[(attempts + i) % len(layouts)], max_steps)
+        episodes = [_start(*layouts[(attempts + i) % len(layouts)], max_steps)
                     for i in range(wave)]
         _play(episodes, backend, sampling, template, wave_seed=sampling.seed + attempts)
         attempts += wave
@@ -76,29 +76,26 @@ def sample_trajectories(layouts: list[tuple[Layout, int | None]], backend: ChatB
     return kept, attempts, all_turns
 
 
-def _start(attempt: int, layout: Layout, optimal: int | None, max_steps: int | None) -> Episode:
+def _start(layout: Layout, optimal: int | None, max_steps: int | None) -> Episode:
     steps = max_steps or get_task(layout.task).timeout
     env = KitchenEnv(layout, max_steps=steps)
     observation, info = env.reset()
-    return Episode(attempt, layout, optimal, env, observation, info["valid_actions"])
+    return Episode(layout, optimal, env, observation, info["valid_actions"],
+                   compact_state(env.world, env.state))
 
 
 def _play(episodes: list[Episode], backend: ChatBackend, sampling: Sampling, template: str,
           wave_seed: int) -> None:
     turn = 0
     while live := [e for e in episodes if not e.done]:
-        chats = [build_messages(e.observation, e.valid_actions, template,
-                                compact_state(e.env.world, e.env.state)) for e in live]
-        replies = backend.generate(chats, _with_seed(sampling, wave_seed * 1000 + turn))
+        chats = [build_messages(e.observation, e.valid_actions, template, e.compact)
+                 for e in live]
+        replies = backend.generate(chats, replace(sampling, seed=wave_seed * 1000 + turn))
         if len(replies) != len(chats):
             raise RuntimeError(f"backend returned {len(replies)} replies for {len(chats)} chats")
         for episode, reply in zip(live, replies, strict=True):
             _advance(episode, reply)
         turn += 1
-
-
-def _with_seed(sampling: Sampling, seed: int) -> Sampling:
-    return Sampling(sampling.temperature, sampling.top_p, sampling.max_tokens, seed)
 
 
 def _advance(episode: Episode, reply: str) -> None:
@@ -112,11 +109,13 @@ def _advance(episode: Episode, reply: str) -> None:
         episode.states.append(state)
         episode.steps.append({
             "step": len(episode.steps), "observation": episode.observation,
-            "state": compact_state(episode.env.world, state),
+            "state": episode.compact,
             "valid_actions": episode.valid_actions, "action": action,
             "thought": response.thought or "", "response": reply,
         })
     episode.observation, episode.valid_actions = observation, info["valid_actions"]
+    if not info["invalid"]:
+        episode.compact = compact_state(episode.env.world, episode.env.state)
 
 
 def annotate_optimal(episode: Episode, max_states: int) -> None:
