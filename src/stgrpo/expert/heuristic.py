@@ -152,6 +152,7 @@ class AssemblyHeuristic:
             options.append([ELSEWHERE, *sorted(seen)])
         return list(itertools.product(*options))
 
+
 class _Scenario:
     """The bound for one item binding and one station assignment."""
 
