@@ -15,7 +15,13 @@ from stgrpo.data.prompts import (
     split_observation,
     template_hash,
 )
-from stgrpo.data.reward import compute_score, score, trl_reward
+from stgrpo.data.reward import (
+    TRL_REWARD_PARTS,
+    TRL_REWARD_WEIGHTS,
+    compute_score,
+    score,
+    trl_reward,
+)
 from stgrpo.expert.trajectories import expert_trajectory
 from stgrpo.kitchen import World
 from stgrpo.kitchen.tasks import TASKS
@@ -79,6 +85,10 @@ def test_reward_cases(response, mode, expected):
     assert compute_score("stgrpo/burger", response, EXPERT, extra) == expected
     chat = [{"role": "assistant", "content": response}]
     assert trl_reward([chat, response], [EXPERT, EXPERT], [extra, extra]) == [expected] * 2
+    # TRL's two logged parts (format, action), weighted, add up to the same score
+    parts = [part([chat], [EXPERT], [extra])[0] for part in TRL_REWARD_PARTS]
+    assert all(p in (0.0, 1.0) for p in parts)
+    assert sum(w * p for w, p in zip(TRL_REWARD_WEIGHTS, parts)) == expected
 
 
 def test_mode_keyword_wins_and_bad_mode_is_named():

@@ -9,7 +9,9 @@ action credit. Scores are always one of 0, 0.1, 0.9, 1.0.
 One implementation, two signatures:
 * verl: `compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs)`,
   for `reward.custom_reward_function.path=<this file>` (name `compute_score`);
-* TRL: `trl_reward(completions, ground_truth, extra_info, **kwargs)` for GRPOTrainer.
+* TRL: `trl_reward` for GRPOTrainer, or its two parts `TRL_REWARD_PARTS` (format, action;
+  0/1 each) with weights `TRL_REWARD_WEIGHTS`, so that TRL logs the format rate and the
+  action accuracy beside the total, which is the same score.
 The mode comes from `extra_info["reward_mode"]` (written by the dataset builder), or from a
 `mode=` keyword (verl's `reward_kwargs`), which wins.
 """
@@ -25,34 +27,62 @@ ACTION_SCORE = 0.9
 MODES = ("expert", "optimal")
 
 
-def score(response: str, expert_action: str, optimal_actions: Sequence[str] = (),
-          mode: str = "expert") -> float:
+def components(response: str, expert_action: str, optimal_actions: Sequence[str] = (),
+               mode: str = "expert") -> tuple[bool, bool]:
+    """(well formed, correct action) of one response."""
     if mode not in MODES:
         raise ValueError(f"reward mode must be one of {MODES}, got {mode!r}")
     parsed = parse_response(response if isinstance(response, str) else "")
-    total = FORMAT_SCORE if parsed.well_formed else 0.0
+    correct = False
     if parsed.action is not None:
         if mode == "expert":
             correct = parsed.action == normalise(expert_action)
         else:
             correct = parsed.action in {normalise(a) for a in optimal_actions}
-        if correct:
-            total += ACTION_SCORE
-    return total
+    return parsed.well_formed, correct
+
+
+def score(response: str, expert_action: str, optimal_actions: Sequence[str] = (),
+          mode: str = "expert") -> float:
+    well_formed, correct = components(response, expert_action, optimal_actions, mode)
+    return FORMAT_SCORE * well_formed + ACTION_SCORE * correct
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs) -> float:
     """verl's custom reward entry point (`solution_str` is the response only)."""
-    extra = extra_info or {}
-    mode = kwargs.get("mode") or extra.get("reward_mode") or "expert"
-    return score(solution_str, ground_truth, list(extra.get("optimal_actions") or ()), mode)
+    return score(solution_str, ground_truth, *_mode_and_optimal(extra_info, kwargs))
 
 
 def trl_reward(completions, ground_truth, extra_info=None, **kwargs) -> list[float]:
     """TRL GRPOTrainer reward function: one score per completion (text or message list)."""
+    return [FORMAT_SCORE * f + ACTION_SCORE * a
+            for f, a in _trl_components(completions, ground_truth, extra_info, kwargs)]
+
+
+def format_reward(completions, ground_truth, extra_info=None, **kwargs) -> list[float]:
+    """TRL reward part: 1.0 for a well-formed ReAct answer."""
+    return [float(f) for f, _ in _trl_components(completions, ground_truth, extra_info, kwargs)]
+
+
+def action_reward(completions, ground_truth, extra_info=None, **kwargs) -> list[float]:
+    """TRL reward part: 1.0 for the correct action."""
+    return [float(a) for _, a in _trl_components(completions, ground_truth, extra_info, kwargs)]
+
+
+TRL_REWARD_PARTS = (format_reward, action_reward)
+TRL_REWARD_WEIGHTS = (FORMAT_SCORE, ACTION_SCORE)
+
+
+def _trl_components(completions, ground_truth, extra_info, kwargs):
     extras = extra_info if extra_info is not None else [None] * len(completions)
-    return [compute_score(None, _text(completion), truth, extra, **kwargs)
+    return [components(_text(completion), truth, *_mode_and_optimal(extra, kwargs))
             for completion, truth, extra in zip(completions, ground_truth, extras, strict=True)]
+
+
+def _mode_and_optimal(extra_info, kwargs) -> tuple[list[str], str]:
+    extra = extra_info or {}
+    mode = kwargs.get("mode") or extra.get("reward_mode") or "expert"
+    return list(extra.get("optimal_actions") or ()), mode
 
 
 def _text(completion) -> str:

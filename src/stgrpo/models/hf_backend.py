@@ -23,16 +23,29 @@ class HFBackend:
         check_model_source(model)
         if threads:
             torch.set_num_threads(threads)
-        self.torch = torch
-        self.tokenizer = AutoTokenizer.from_pretrained(model, padding_side="left")
-        if not self.tokenizer.chat_template:
+        tokenizer = AutoTokenizer.from_pretrained(model, padding_side="left")
+        if not tokenizer.chat_template:
             raise ValueError(f"{model}: the tokenizer has no chat template")
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        loaded = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, dtype))
+        self._use(loaded.to(device).eval(), tokenizer, batch_size)
+
+    @classmethod
+    def wrap(cls, model, tokenizer, batch_size: int = 32) -> HFBackend:
+        """A backend around a model already in memory (a trainer's, for validation): it
+        generates in eval mode and puts the model back in the mode it found it in."""
+        backend = cls.__new__(cls)
+        backend._use(model, tokenizer, batch_size)
+        return backend
+
+    def _use(self, model, tokenizer, batch_size: int) -> None:
+        import torch
+
+        self.torch = torch
+        self.model, self.tokenizer, self.batch_size = model, tokenizer, batch_size
+        self.device = next(model.parameters()).device
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.model = AutoModelForCausalLM.from_pretrained(
-            model, dtype=getattr(torch, dtype)).to(self.device).eval()
-        self.batch_size = batch_size
 
     def generate(self, chats: Sequence[Chat], sampling: Sampling) -> list[str]:
         texts = [self.tokenizer.apply_chat_template(chat, tokenize=False,
@@ -45,7 +58,7 @@ class HFBackend:
 
     def _batch(self, texts: list[str], sampling: Sampling, offset: int) -> list[str]:
         torch = self.torch
-        inputs = self.tokenizer(texts, return_tensors="pt", padding=True,
+        inputs = self.tokenizer(texts, return_tensors="pt", padding=True, padding_side="left",
                                 add_special_tokens=False).to(self.device)
         options = {"max_new_tokens": sampling.max_tokens,
                    "pad_token_id": self.tokenizer.pad_token_id}
@@ -55,8 +68,13 @@ class HFBackend:
                            top_p=sampling.top_p)
         else:
             options.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        with torch.inference_mode():
-            output = self.model.generate(**inputs, **options)
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.inference_mode():
+                output = self.model.generate(**inputs, **options)
+        finally:
+            self.model.train(was_training)
         new = output[:, inputs["input_ids"].shape[1]:]
         return self.tokenizer.batch_decode(new, skip_special_tokens=True)
 

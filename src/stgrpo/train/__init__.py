@@ -1,0 +1,1 @@
+"""Training: SFT then single-turn GRPO, with TRL (CPU) or verl (GPU clusters)."""
