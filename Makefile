@@ -10,7 +10,11 @@ VLLM_VENV  ?= .venv-vllm
 VLLM_PY    := $(VLLM_VENV)/bin/python
 VLLM_STAMP := $(VLLM_VENV)/.installed-vllm
 
-.PHONY: test test-vllm lint bench clean
+VERL_VENV  ?= .venv-verl
+VERL_PY    := $(VERL_VENV)/bin/python
+VERL_STAMP := $(VERL_VENV)/.installed-verl
+
+.PHONY: test test-vllm test-verl lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +44,22 @@ $(VLLM_STAMP): pyproject.toml
 test-vllm: $(VLLM_STAMP)
 	$(VLLM_PY) -m pytest -q -m vllm tests/models
 
+# verl 0.9.1 on CPU in its own environment (~2 GB, about a minute): it pins transformers
+# < 5.11, which TRL and vLLM here do not accept, so stgrpo goes in without its dependencies
+# (building verl commands needs only Hydra). Checks our verl command lines against verl's
+# own config, in-process and through `python -m verl.trainer.main_ppo --cfg job`.
+$(VERL_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VERL_VENV)
+	$(VERL_PY) -m pip install --quiet --upgrade pip
+	$(VERL_PY) -m pip install --quiet "torch==$(TORCH_VERSION)"
+	$(VERL_PY) -m pip install --quiet "verl[verl-core]==0.9.1" "torch==$(TORCH_VERSION)" \
+		pytest hypothesis
+	$(VERL_PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+test-verl: $(VERL_STAMP)
+	$(VERL_PY) -m pytest -q -p no:cacheprovider -m verl tests/train
+
 lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks tools
 	$(PY) -m ruff format --check src tests benchmarks tools
@@ -48,6 +68,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_kitchen.py
 	$(PY) benchmarks/bench_planner.py
 	$(PY) benchmarks/bench_inference.py
+	$(PY) benchmarks/bench_training.py
 
 clean:
-	rm -rf $(VENV) $(VLLM_VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(VLLM_VENV) $(VERL_VENV) .pytest_cache .ruff_cache .hypothesis

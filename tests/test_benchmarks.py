@@ -37,3 +37,17 @@ def test_inference_benchmark_prints_ratios():
     )
     assert "hf one at a time (baseline)" in result.stdout
     assert "hf batched" in result.stdout and "x" in result.stdout.split("hf batched")[1]
+
+
+def test_training_benchmark_prints_its_table_and_ratio():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_training.py"), "--quick", "--tasks",
+         "cheese_sandwich"],
+        capture_output=True, text=True, check=True, timeout=600,
+    )
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("task"))
+    assert "after grpo" in lines[header]
+    assert lines[header + 1].split()[0] == "cheese_sandwich"
+    assert "baseline sft steps/s" in result.stdout
+    assert "ratio sft steps/s, train.threads=1 / baseline:" in result.stdout

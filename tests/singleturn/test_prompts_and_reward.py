@@ -88,7 +88,7 @@ def test_reward_cases(response, mode, expected):
     # TRL's two logged parts (format, action), weighted, add up to the same score
     parts = [part([chat], [EXPERT], [extra])[0] for part in TRL_REWARD_PARTS]
     assert all(p in (0.0, 1.0) for p in parts)
-    assert sum(w * p for w, p in zip(TRL_REWARD_WEIGHTS, parts)) == expected
+    assert sum(w * p for w, p in zip(TRL_REWARD_WEIGHTS, parts, strict=True)) == expected
 
 
 def test_mode_keyword_wins_and_bad_mode_is_named():

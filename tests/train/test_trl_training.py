@@ -35,7 +35,7 @@ def _rows(folder: Path) -> list[dict]:
 def test_sft_then_grpo_write_loadable_checkpoints_and_metrics(fresh_run):
     sft_main(compose(fresh_run))
     sft = _folder(fresh_run, "sft")
-    assert HF_FILES | OUR_FILES <= {p.name for p in sft.iterdir()}
+    assert {p.name for p in sft.iterdir()} >= HF_FILES | OUR_FILES
     assert not sft.with_name("sft.partial").exists()  # resumable state is removed once done
     summary = json.loads((sft / "summary.json").read_text())
     assert summary["steps"] == 4 and summary["engine"] == "trl"

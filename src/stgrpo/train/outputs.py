@@ -114,7 +114,7 @@ def write_metrics(folder: Path, rows: list[dict]) -> None:
     import pandas as pd
 
     write_jsonl(folder / "metrics.jsonl", rows)
-    columns = ["step"] + sorted({key for row in rows for key in row} - {"step"})
+    columns = ["step", *sorted({key for row in rows for key in row} - {"step"})]
     pd.DataFrame(rows, columns=columns).to_csv(folder / "metrics.csv", index=False)
 
 

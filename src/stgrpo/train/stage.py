@@ -12,7 +12,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from stgrpo.config import ConfigError, StageError, require, to_yaml
+from stgrpo.config import StageError, require, to_yaml
 from stgrpo.io import write_json, write_text
 from stgrpo.train.outputs import RunFolder, fingerprint, metric_rows, plot_curve, write_metrics
 from stgrpo.train.settings import StageSettings, dataset_dir, read_settings, stage_dir

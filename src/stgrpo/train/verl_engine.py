@@ -59,7 +59,8 @@ def overrides(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path, work
     """verl's config overrides for this stage (checked against verl's config by tests)."""
     name = f"{cfg.exp}-{cfg.task}-{s.stage}"
     trainer = [
-        f"trainer.default_local_dir={work}", f"trainer.resume_mode={'auto' if resume else 'disable'}",
+        f"trainer.default_local_dir={work}",
+        f"trainer.resume_mode={'auto' if resume else 'disable'}",
         "trainer.project_name=stgrpo", f"trainer.experiment_name={name}",
         f"trainer.logger={_logger_list(cfg)}", f"trainer.total_epochs={s.epochs}",
         f"trainer.save_freq={s.save_every}", f"trainer.n_gpus_per_node={s.gpus}",
