@@ -126,6 +126,7 @@ def test_a_changed_config_never_resumes_the_old_run(fresh_run, monkeypatch, capl
     (["task=pizza"], ConfigError, "'task' must be one of"),
     (["task=burger"], StageError, "run the datasets stage"),
     (["model.path=/nonexistent/model"], StageError, "no model there"),
+    (["train.report_to=[wandb]"], ConfigError, "'train.report_to' must be"),
 ])
 def test_bad_sft_config_fails_before_training(fresh_run, extra, error, message):
     with pytest.raises(error, match=re.escape(message)):

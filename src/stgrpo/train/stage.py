@@ -12,7 +12,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from stgrpo.config import StageError, require, to_yaml
+from stgrpo.config import ConfigError, StageError, require, to_yaml
 from stgrpo.io import write_json, write_text
 from stgrpo.train.outputs import RunFolder, fingerprint, metric_rows, plot_curve, write_metrics
 from stgrpo.train.settings import StageSettings, dataset_dir, read_settings, stage_dir
@@ -27,6 +27,7 @@ VAL_FILE = "rl_val.parquet"  # validation scores answers: it needs the RL rows' 
 def run_stage(cfg: DictConfig, stage: str) -> None:
     s = read_settings(cfg, stage)
     train_cfg = require(cfg, "train", DictConfig)
+    _check_report_to(train_cfg)
     data = dataset_dir(cfg)
     manifest = _dataset_manifest(data, stage)
     init, init_id = initial_model(cfg, s)
@@ -108,6 +109,18 @@ def _dataset_manifest(data: Path, stage: str) -> dict:
     if not content["files"][TRAIN_FILE[stage]]["rows"]:
         raise StageError(f"{data / TRAIN_FILE[stage]} has no rows to train on")
     return content
+
+
+def _check_report_to(train_cfg: DictConfig) -> None:
+    import importlib.util
+
+    targets = list(train_cfg.report_to or [])
+    if any(t != "tensorboard" for t in targets):
+        raise ConfigError(f"config key 'train.report_to' must be [] or [tensorboard], got "
+                          f"{targets}")
+    if targets and importlib.util.find_spec("tensorboard") is None:
+        raise ConfigError("train.report_to=[tensorboard] needs the tensorboard package "
+                          "(pip install tensorboard)")
 
 
 def _val(rows: list[dict], first: bool) -> dict | None:
