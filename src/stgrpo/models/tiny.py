@@ -54,7 +54,7 @@ class TinySpec:
     vocab_size: int = 2048
     hidden_size: int = 128
     intermediate_size: int = 512
-    num_hidden_layers: int = 2
+    num_hidden_layers: int = 4
     num_attention_heads: int = 4
     num_key_value_heads: int = 2
     max_position_embeddings: int = 1024
