@@ -154,3 +154,19 @@ def test_cli_reports_a_missing_sft_checkpoint_in_one_line(fresh_run):
     assert result.returncode == 2
     assert result.stderr.startswith("error: grpo.init=sft starts GRPO from the SFT checkpoint")
     assert "Traceback" not in result.stderr
+
+
+def test_a_killed_grpo_run_resumes_too(fresh_run, monkeypatch, caplog):
+    sft_main(compose(fresh_run))
+    grpo = _folder(fresh_run, "grpo")
+    with monkeypatch.context() as patch:
+        _crash_at_step(patch, 2)
+        with pytest.raises(KeyboardInterrupt):
+            grpo_main(compose(fresh_run))
+    assert (grpo.with_name("grpo.partial") / "checkpoint-1").is_dir()
+    with caplog.at_level(logging.INFO, logger="stgrpo.train"):
+        grpo_main(compose(fresh_run))
+    assert "checkpoint-1" in caplog.text
+    resumed = (grpo / "model.safetensors").read_bytes()
+    grpo_main(compose(fresh_run))  # uninterrupted, same run
+    assert (grpo / "model.safetensors").read_bytes() == resumed
