@@ -48,15 +48,20 @@ class HFBackend:
             self.tokenizer.pad_token = self.tokenizer.eos_token
 
     def generate(self, chats: Sequence[Chat], sampling: Sampling) -> list[str]:
+        return [self.tokenizer.decode(ids, skip_special_tokens=True)
+                for ids in self.generate_ids(chats, sampling)]
+
+    def generate_ids(self, chats: Sequence[Chat], sampling: Sampling) -> list[list[int]]:
+        """The new token ids of each reply, up to and including its end-of-turn token."""
         texts = [self.tokenizer.apply_chat_template(chat, tokenize=False,
                                                     add_generation_prompt=True)
                  for chat in chats]
-        replies: list[str] = []
+        replies: list[list[int]] = []
         for start in range(0, len(texts), self.batch_size):
             replies += self._batch(texts[start:start + self.batch_size], sampling, start)
         return replies
 
-    def _batch(self, texts: list[str], sampling: Sampling, offset: int) -> list[str]:
+    def _batch(self, texts: list[str], sampling: Sampling, offset: int) -> list[list[int]]:
         torch = self.torch
         inputs = self.tokenizer(texts, return_tensors="pt", padding=True, padding_side="left",
                                 add_special_tokens=False).to(self.device)
@@ -75,8 +80,21 @@ class HFBackend:
                 output = self.model.generate(**inputs, **options)
         finally:
             self.model.train(was_training)
-        new = output[:, inputs["input_ids"].shape[1]:]
-        return self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        stops = {self.tokenizer.eos_token_id, *_ids(self.model.generation_config.eos_token_id)}
+        return [_until_stop(row.tolist(), stops)
+                for row in output[:, inputs["input_ids"].shape[1]:]]
+
+
+def _ids(value) -> list[int]:
+    return [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _until_stop(ids: list[int], stops: set[int]) -> list[int]:
+    """Generated ids up to the first stop token (kept); the padding after it dropped."""
+    for index, token in enumerate(ids):
+        if token in stops:
+            return ids[:index + 1]
+    return ids
 
 
 def check_model_source(model: str) -> None:

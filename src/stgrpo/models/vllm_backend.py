@@ -34,12 +34,17 @@ class VLLMBackend:
                        seed=0, **engine_options)
 
     def generate(self, chats: Sequence[Chat], sampling: Sampling) -> list[str]:
+        return [output.outputs[0].text for output in self._outputs(chats, sampling)]
+
+    def generate_ids(self, chats: Sequence[Chat], sampling: Sampling) -> list[list[int]]:
+        """The new token ids of each reply (as the hf backend gives them)."""
+        return [list(output.outputs[0].token_ids) for output in self._outputs(chats, sampling)]
+
+    def _outputs(self, chats: Sequence[Chat], sampling: Sampling):
         from vllm import SamplingParams
 
         params = SamplingParams(
             temperature=sampling.temperature,
             top_p=sampling.top_p if sampling.temperature > 0 else 1.0,
             max_tokens=sampling.max_tokens, seed=sampling.seed)
-        outputs = self.llm.chat(list(chats), params, use_tqdm=False,
-                                add_generation_prompt=True)
-        return [output.outputs[0].text for output in outputs]
+        return self.llm.chat(list(chats), params, use_tqdm=False, add_generation_prompt=True)
