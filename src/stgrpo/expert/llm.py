@@ -1,9 +1,8 @@
 """The paper's expert: ReAct-prompted LLM episodes, keeping successful ones (rejection sampling).
 
-Episodes run in lock-step waves of `batch_size`: every turn, the single-turn prompt of each
-live episode goes to the backend in one `generate` call; each reply's "Action: ..." is
-matched to a valid action (case and spacing ignored) and stepped; a reply naming no valid
-action wastes the turn, as in evaluation. Attempt i plays train layout i mod N, so attempts
+Episodes run in lock-step waves of `batch_size` through the rollout engine that evaluation
+uses too (stgrpo.rollout: one `generate` call per turn; a reply naming no valid action
+wastes the turn). Attempt i plays train layout i mod N, so attempts
 spread over the layouts in order. Sampling stops once `target` successes are kept or
 `max_attempts` episodes were played; the summary records the sampler's success rate and
 step statistics. Kept steps are the turns whose action was valid; with `annotate_optimal`,
@@ -14,42 +13,23 @@ departure from an optimal plan).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from stgrpo.config import ConfigError, require
-from stgrpo.data.prompts import TEMPLATES, build_messages, match_action, parse_response
+from stgrpo.data.prompts import TEMPLATES
 from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import Solution, solve
 from stgrpo.expert.trajectories import episode_records, summarise
-from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.layout import Layout
-from stgrpo.kitchen.state import State
-from stgrpo.kitchen.tasks import get_task
-from stgrpo.kitchen.text import ActionVocabulary, compact_state
+from stgrpo.kitchen.text import ActionVocabulary
 from stgrpo.kitchen.world import World
 from stgrpo.models.inference import ChatBackend, Sampling, make_backend
+from stgrpo.rollout import ChatPolicy, Episode, play, start_episode
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Episode:
-    layout: Layout
-    optimal_steps: int | None
-    env: KitchenEnv
-    observation: str
-    valid_actions: list[str]
-    compact: str  # the compact state text of the current state (for prompts and records)
-    steps: list[dict] = field(default_factory=list)
-    states: list[State] = field(default_factory=list)  # before each kept step
-    invalid: int = 0
-
-    @property
-    def done(self) -> bool:
-        return self.env.success or self.env.steps >= self.env.max_steps
 
 
 def sample_trajectories(layouts: list[tuple[Layout, int | None]], backend: ChatBackend, *,
@@ -63,9 +43,10 @@ def sample_trajectories(layouts: list[tuple[Layout, int | None]], backend: ChatB
     progress = tqdm(total=target, desc="llm expert", unit="success")
     while len(kept) < target and attempts < max_attempts:
         wave = min(batch_size, max_attempts - attempts)
-        episodes = [_start(*layouts[(attempts + i) % len(layouts)], max_steps)
+        episodes = [start_episode(*layouts[(attempts + i) % len(layouts)], max_steps)
                     for i in range(wave)]
-        _play(episodes, backend, sampling, template, wave_seed=sampling.seed + attempts)
+        wave_sampling = replace(sampling, seed=sampling.seed + attempts)
+        play(episodes, ChatPolicy(backend, wave_sampling, template))
         attempts += wave
         for episode in episodes:
             all_turns.append(episode.env.steps)
@@ -74,48 +55,6 @@ def sample_trajectories(layouts: list[tuple[Layout, int | None]], backend: ChatB
                 progress.update(1)
     progress.close()
     return kept, attempts, all_turns
-
-
-def _start(layout: Layout, optimal: int | None, max_steps: int | None) -> Episode:
-    steps = max_steps or get_task(layout.task).timeout
-    env = KitchenEnv(layout, max_steps=steps)
-    observation, info = env.reset()
-    return Episode(layout, optimal, env, observation, info["valid_actions"],
-                   compact_state(env.world, env.state))
-
-
-def _play(episodes: list[Episode], backend: ChatBackend, sampling: Sampling, template: str,
-          wave_seed: int) -> None:
-    turn = 0
-    while live := [e for e in episodes if not e.done]:
-        chats = [build_messages(e.observation, e.valid_actions, template, e.compact)
-                 for e in live]
-        replies = backend.generate(chats, replace(sampling, seed=wave_seed * 1000 + turn))
-        if len(replies) != len(chats):
-            raise RuntimeError(f"backend returned {len(replies)} replies for {len(chats)} chats")
-        for episode, reply in zip(live, replies, strict=True):
-            _advance(episode, reply)
-        turn += 1
-
-
-def _advance(episode: Episode, reply: str) -> None:
-    response = parse_response(reply)
-    action = match_action(response.action, episode.valid_actions)
-    state = episode.env.state
-    observation, _, _, info = episode.env.step(action if action is not None else reply)
-    if info["invalid"]:
-        episode.invalid += 1
-    else:
-        episode.states.append(state)
-        episode.steps.append({
-            "step": len(episode.steps), "observation": episode.observation,
-            "state": episode.compact,
-            "valid_actions": episode.valid_actions, "action": action,
-            "thought": response.thought or "", "response": reply,
-        })
-    episode.observation, episode.valid_actions = observation, info["valid_actions"]
-    if not info["invalid"]:
-        episode.compact = compact_state(episode.env.world, episode.env.state)
 
 
 def annotate_optimal(episode: Episode, max_states: int) -> None:
