@@ -1,0 +1,1 @@
+"""Evaluation: batched multi-turn rollouts, the paper's metrics with intervals, baselines."""
