@@ -1,0 +1,55 @@
+"""Policies besides language models, behind the rollout engine's `Policy` interface (a
+language model, trained or prompted, is `stgrpo.rollout.ChatPolicy`).
+
+* `PlannerPolicy`: an optimal action of the exact planner (the upper bound): one search per
+  episode, reused for as long as the episode stays on a minimal plan.
+* `RandomPolicy`: a uniformly random valid action (the lower bound), seeded per episode by
+  the layout, so results do not depend on batch order or size.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from stgrpo.data.prompts import format_response
+from stgrpo.expert.heuristic import AssemblyHeuristic
+from stgrpo.expert.planner import Solution, solve
+from stgrpo.kitchen.text import ActionVocabulary
+from stgrpo.rollout import Episode
+
+
+class PlannerPolicy:
+    def __init__(self, max_states: int = 2_000_000):
+        self.max_states = max_states
+        self._solutions: dict[int, tuple[Solution, ActionVocabulary]] = {}
+
+    def replies(self, episodes: Sequence[Episode], turn: int) -> list[str]:
+        return [self._reply(episode) for episode in episodes]
+
+    def _reply(self, episode: Episode) -> str:
+        world, state = episode.env.world, episode.env.state
+        cached = self._solutions.get(id(episode))
+        if cached is None or state not in cached[0].steps_to_go:
+            solution = solve(world, start=state, heuristic=AssemblyHeuristic(world),
+                             max_states=self.max_states)
+            cached = (solution, ActionVocabulary(world))
+            self._solutions[id(episode)] = cached
+        solution, vocabulary = cached
+        action = sorted(vocabulary.text(a) for a in solution.actions(state))[0]
+        return format_response("Follow the optimal plan.", action)
+
+
+class RandomPolicy:
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+        self._rngs: dict[int, random.Random] = {}
+
+    def replies(self, episodes: Sequence[Episode], turn: int) -> list[str]:
+        return [format_response("Pick at random.", self._rng(e).choice(e.valid_actions))
+                for e in episodes]
+
+    def _rng(self, episode: Episode) -> random.Random:
+        if id(episode) not in self._rngs:
+            self._rngs[id(episode)] = random.Random(f"{self.seed}:{episode.layout.content_hash}")
+        return self._rngs[id(episode)]
