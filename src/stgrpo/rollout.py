@@ -33,6 +33,7 @@ class Episode:
     steps: list[dict] = field(default_factory=list)  # one per valid turn
     states: list[State] = field(default_factory=list)  # the state before each kept step
     invalid: int = 0  # turns whose reply named no valid action
+    replies: list[str] = field(default_factory=list)  # every turn's reply, wasted ones too
 
     @property
     def done(self) -> bool:
@@ -84,6 +85,7 @@ def play(episodes: Sequence[Episode], policy: Policy) -> None:
 
 def advance(episode: Episode, reply: str) -> None:
     """Step one episode with a reply (a wasted turn if it names no valid action)."""
+    episode.replies.append(reply)
     response = parse_response(reply)
     action = match_action(response.action, episode.valid_actions)
     state = episode.env.state

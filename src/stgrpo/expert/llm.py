@@ -91,7 +91,8 @@ def run_llm_expert(cfg: DictConfig, task: str, layouts: list[tuple[Layout, int |
         try:
             backend = make_backend(require(cfg, "expert.backend", str),
                                    require(cfg, "expert.model", str),
-                                   **OmegaConf.to_container(e.get("backend_options") or {}))
+                                   **(OmegaConf.to_container(e.backend_options)
+                                      if e.get("backend_options") is not None else {}))
         except ValueError as exc:
             raise ConfigError(f"config key 'expert.backend': {exc}") from None
     kept, attempts, all_turns = sample_trajectories(
