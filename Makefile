@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_planner.py
 	$(PY) benchmarks/bench_inference.py
 	$(PY) benchmarks/bench_training.py
+	$(PY) benchmarks/bench_eval.py
 
 clean:
 	rm -rf $(VENV) $(VLLM_VENV) $(VERL_VENV) .pytest_cache .ruff_cache .hypothesis

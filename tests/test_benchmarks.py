@@ -51,3 +51,12 @@ def test_training_benchmark_prints_its_table_and_ratio():
     assert lines[header + 1].split()[0] == "cheese_sandwich"
     assert "baseline sft steps/s" in result.stdout
     assert "ratio sft steps/s, train.threads=1 / baseline:" in result.stdout
+
+
+def test_eval_benchmark_prints_its_ratio_and_same_episodes():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_eval.py"), "--quick"],
+        capture_output=True, text=True, check=True, timeout=600,
+    )
+    assert "hf one episode at a time (baseline)" in result.stdout
+    assert "hf lock-step batched" in result.stdout and "(same episodes)" in result.stdout
