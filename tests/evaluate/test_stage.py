@@ -39,6 +39,10 @@ def test_planner_and_random_through_the_stage(panel):
     evaluate_main(compose([*panel, "eval.policy=random", "eval.timeout=1.5"]))
     metrics, episodes = _metrics(panel, "random")
     assert all(e["max_steps"] == -(-3 * e["optimal_steps"] // 2) for e in episodes)
+    root = Path(panel[0].split("=", 1)[1]) / "eval"
+    assert (root / "planner/cheese_sandwich/success.png").stat().st_size > 0
+    assert not (root / "planner/cheese_sandwich/failure.png").exists()
+    assert (root / "random/cheese_sandwich/failure.png").stat().st_size > 0
 
 
 def test_an_untrained_model_scores_zero_and_batching_changes_nothing(panel, tiny_model):

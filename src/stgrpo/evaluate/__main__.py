@@ -7,7 +7,9 @@ reads `{results_dir}/layouts/{task}/test.jsonl` (checked against its `test.meta.
 hash) and writes `{results_dir}/eval/{model_id}/{task}/episodes.jsonl` (one line per
 episode: layout, success, steps, optimal steps, invalid turns, valid actions and their
 thoughts, every turn's raw reply) and
-`metrics.json` (SR, ASAT, ASST with intervals; stgrpo.evaluate.metrics), `config.yaml`.
+`metrics.json` (SR, ASAT, ASST with intervals; stgrpo.evaluate.metrics), `config.yaml`, and
+with `eval.render`, `success.png` / `failure.png`: the first successful and the first failed
+episode as strips of kitchen frames.
 `model_id`: `{train_task}-{stage}` for a checkpoint, `base-{model.name}`, `planner`, `random`.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
@@ -138,11 +141,35 @@ def main(cfg: DictConfig) -> None:
                **summarise_episodes(records, seed=cfg.seed)}
     out = results / "eval" / model_id(cfg) / task
     write_jsonl(out / "episodes.jsonl", records)
+    if cfg.eval.get("render", False):
+        render_examples(episodes, out)
     write_text(out / "config.yaml", to_yaml(cfg))
     write_json(out / "metrics.json", metrics)  # last: it marks the stage done
     log.info("%s on %s: SR %.2f [%.2f, %.2f], ASAT %.1f, ASST %s (n=%d)", model_id(cfg), task,
              metrics["sr"], *metrics["sr_ci"], metrics["asat"],
              "-" if metrics["asst"] is None else f"{metrics['asst']:.1f}", metrics["n"])
+
+
+def render_examples(episodes: list[Episode], out: Path) -> None:
+    """The first successful and the first failed episode as PNG strips (each frame titled
+    with the action taken from it; wasted turns change no frame)."""
+    from stgrpo.kitchen.render import render_episode
+
+    for name, wanted in (("success", True), ("failure", False)):
+        episode = next((e for e in episodes if e.env.success == wanted), None)
+        if episode is None:
+            continue
+        states = [*episode.states, episode.env.state]
+        titles = [f"{i}: {s['action']}" for i, s in enumerate(episode.steps)]
+        titles.append("success" if wanted else f"timeout after {episode.env.steps} turns")
+        tmp = out / f".{name}.tmp.png"
+        out.mkdir(parents=True, exist_ok=True)
+        render_episode(episode.env.world, states, tmp, [_short(t) for t in titles])
+        os.replace(tmp, out / f"{name}.png")
+
+
+def _short(title: str, width: int = 38) -> str:
+    return title if len(title) <= width else title[:width - 3] + "..."
 
 
 class _Progress:
