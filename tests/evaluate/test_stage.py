@@ -57,12 +57,22 @@ def test_an_untrained_model_scores_zero_and_batching_changes_nothing(panel, tiny
     assert single_episodes == batched_episodes
 
 
+def test_the_llm_expert_is_evaluated_with_its_own_settings(panel, tiny_model):
+    evaluate_main(compose([*panel, "expert=llm", "eval.policy=expert",
+                           f"expert.model={tiny_model}", "expert.backend=hf",
+                           "~expert.backend_options", "expert.sampling.max_tokens=6"]))
+    metrics, episodes = _metrics(panel, "expert-llm")
+    assert metrics["n"] == 6 and metrics["sr"] == 0.0
+    assert all(len(e["replies"]) == e["steps"] for e in episodes)
+
+
 @pytest.mark.parametrize("extra, error, message", [
     (["task=pizza"], ConfigError, "'task' must be one of"),
     (["eval.policy=oracle"], ConfigError, "'eval.policy' must be one of"),
     (["eval.timeout=-2"], ConfigError, "'eval.timeout'"),
     (["eval.policy=checkpoint"], StageError, "not found (train cheese_sandwich grpo first)"),
     (["task=burger"], StageError, "run the layouts stage for burger first"),
+    (["eval.policy=base", "model.path=/no/such/model"], StageError, "does not load"),
 ])
 def test_bad_input_fails_before_any_rollout(panel, extra, error, message):
     with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")):

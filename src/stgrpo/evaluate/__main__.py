@@ -1,7 +1,8 @@
 """The `evaluate` stage: one policy on one task's test panel, all episodes in lock-step.
 
     python -m stgrpo.evaluate task=burger [eval.policy=checkpoint eval.train_task=burger
-                                           eval.stage=grpo | eval.policy=base | planner | random]
+                                           eval.stage=grpo | eval.policy=base | planner | random
+                                           | expert]
 
 reads `{results_dir}/layouts/{task}/test.jsonl` (checked against its `test.meta.json` panel
 hash) and writes `{results_dir}/eval/{model_id}/{task}/episodes.jsonl` (one line per
@@ -10,7 +11,8 @@ thoughts, every turn's raw reply) and
 `metrics.json` (SR, ASAT, ASST with intervals; stgrpo.evaluate.metrics), `config.yaml`, and
 with `eval.render`, `success.png` / `failure.png`: the first successful and the first failed
 episode as strips of kitchen frames.
-`model_id`: `{train_task}-{stage}` for a checkpoint, `base-{model.name}`, `planner`, `random`.
+`model_id`: `{train_task}-{stage}` for a checkpoint, `base-{model.name}`, `planner`, `random`,
+`expert-{expert.name}` (the configured expert: `expert=llm` samples as the expert does).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from stgrpo.models.inference import Sampling, make_backend
 from stgrpo.rollout import ChatPolicy, Episode, Policy, play, start_episode
 
 log = logging.getLogger("stgrpo.evaluate")
-POLICIES = ("checkpoint", "base", "planner", "random")
+POLICIES = ("checkpoint", "base", "planner", "random", "expert")
 STAGES = ("sft", "grpo")
 
 
@@ -44,6 +46,8 @@ def model_id(cfg: DictConfig) -> str:
     policy = cfg.eval.policy
     if policy == "checkpoint":
         return f"{cfg.eval.train_task}-{cfg.eval.stage}"
+    if policy == "expert":
+        return f"expert-{cfg.expert.name}"
     return f"base-{cfg.model.name}" if policy == "base" else policy
 
 
@@ -79,10 +83,14 @@ def turn_limit(timeout, task: str, optimal: int | None) -> int:
 
 def make_policy(cfg: DictConfig) -> Policy:
     e = cfg.eval
-    if e.policy == "planner":
+    if e.policy == "planner" or (e.policy == "expert" and cfg.expert.kind == "planner"):
         return PlannerPolicy(require(cfg, "eval.max_states", int, minimum=1))
     if e.policy == "random":
         return RandomPolicy(cfg.seed)
+    if e.policy == "expert":  # the LLM expert as configured (expert=llm), sampling included
+        x = cfg.expert
+        return chat_policy(require(cfg, "expert.model", str), x.backend, x.get("backend_options"),
+                           x.sampling, x.template, cfg.seed, "expert")
     if e.policy == "checkpoint":
         model = Path(require(cfg, "results_dir", str)) / "checkpoints" / e.train_task / e.stage
         if not (model / "config.json").is_file():
@@ -90,17 +98,24 @@ def make_policy(cfg: DictConfig) -> Policy:
                              f"first)")
     else:
         model = require(cfg, "model.path", str)
+    return chat_policy(str(model), e.backend, e.get("backend_options"), e.sampling, e.template,
+                       cfg.seed, "eval")
+
+
+def chat_policy(model: str, backend: str, options, sampling, template: str, seed: int,
+                group: str) -> ChatPolicy:
+    """A language model policy; `group` names the config keys in errors."""
     try:
-        sampling = Sampling(seed=cfg.seed, **OmegaConf.to_container(e.sampling))
+        settings = Sampling(seed=seed, **OmegaConf.to_container(sampling))
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"config key 'eval.sampling': {exc}") from None
-    options = OmegaConf.to_container(e.backend_options, resolve=True) \
-        if e.get("backend_options") is not None else {}
+        raise ConfigError(f"config key '{group}.sampling': {exc}") from None
+    options = OmegaConf.to_container(options, resolve=True) if options is not None else {}
     try:
-        backend = make_backend(require(cfg, "eval.backend", str), str(model), **options)
+        engine = make_backend(backend, model, **options)
     except (OSError, ValueError) as exc:
-        raise StageError(f"model {model} does not load: {exc}") from None
-    return ChatPolicy(backend, sampling, e.template)
+        raise StageError(f"model {model} does not load ({group}.backend={backend}): "
+                         f"{exc}") from None
+    return ChatPolicy(engine, settings, template)
 
 
 def check(cfg: DictConfig) -> None:
