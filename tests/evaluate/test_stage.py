@@ -36,6 +36,10 @@ def test_planner_and_random_through_the_stage(panel):
     assert metrics["asst"] == pytest.approx(metrics["mean_optimal_steps"])
     assert len(metrics["panel_hash"]) == 16
     assert all(len(e["actions"]) == e["steps"] == e["optimal_steps"] for e in episodes)
+    assert "paper_panel" not in metrics  # 6 layouts: the whole panel is within the first 10
+    evaluate_main(compose([*panel, "eval.policy=planner", "eval.paper_panel=2"]))
+    metrics, _ = _metrics(panel, "planner")
+    assert metrics["paper_panel"]["n"] == 2 and metrics["paper_panel"]["sr"] == 1.0
     evaluate_main(compose([*panel, "eval.policy=random", "eval.timeout=1.5"]))
     metrics, episodes = _metrics(panel, "random")
     assert all(e["max_steps"] == -(-3 * e["optimal_steps"] // 2) for e in episodes)

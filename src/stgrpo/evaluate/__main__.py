@@ -8,7 +8,8 @@ reads `{results_dir}/layouts/{task}/test.jsonl` (checked against its `test.meta.
 hash) and writes `{results_dir}/eval/{model_id}/{task}/episodes.jsonl` (one line per
 episode: layout, success, steps, optimal steps, invalid turns, valid actions and their
 thoughts, every turn's raw reply) and
-`metrics.json` (SR, ASAT, ASST with intervals; stgrpo.evaluate.metrics), `config.yaml`, and
+`metrics.json` (SR, ASAT, ASST with intervals; stgrpo.evaluate.metrics; and the same over
+the panel's first `eval.paper_panel` layouts, the paper's 10), `config.yaml`, and
 with `eval.render`, `success.png` / `failure.png`: the first successful and the first failed
 episode as strips of kitchen frames.
 `model_id`: `{train_task}-{stage}` for a checkpoint, `base-{model.name}`, `planner`, `random`,
@@ -154,6 +155,10 @@ def main(cfg: DictConfig) -> None:
                "panel_hash": panel_fingerprint, "template": cfg.eval.template,
                "template_hash": template_hash(cfg.eval.template), "timeout": cfg.eval.timeout,
                **summarise_episodes(records, seed=cfg.seed)}
+    first = require(cfg, "eval.paper_panel", int, minimum=0)
+    if 0 < first < len(panel):  # the paper's 10-layout panel, reported beside the full one
+        metrics["paper_panel"] = summarise_episodes(
+            records[:first * cfg.eval.episodes_per_layout], seed=cfg.seed)
     out = results / "eval" / model_id(cfg) / task
     write_jsonl(out / "episodes.jsonl", records)
     if cfg.eval.get("render", False):
