@@ -15,10 +15,18 @@ def group_options(group: str) -> list[str]:
     return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
 
 
-@pytest.mark.parametrize("expert", group_options("expert"))
-def test_every_expert_option_composes_and_resolves(expert):
-    cfg = compose([f"expert={expert}"])
-    assert cfg.expert.kind in ("planner", "llm")
+GROUPS = sorted(p.name for p in CONFIG_DIR.iterdir() if p.is_dir())
+OPTIONS = [(group, option) for group in GROUPS for option in group_options(group)]
+
+
+def test_the_config_tree_has_the_groups_every_stage_reads():
+    assert {"expert", "model", "sft", "grpo", "eval"} <= set(GROUPS)
+
+
+@pytest.mark.parametrize("group, option", OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])
+def test_every_option_of_every_group_composes_and_resolves(group, option):
+    cfg = compose([f"{group}={option}"])
+    assert cfg[group].name == option  # each option names itself
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
 
 
