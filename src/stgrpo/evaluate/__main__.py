@@ -151,7 +151,8 @@ def main(cfg: DictConfig) -> None:
                 for layout, optimal in panel for _ in range(cfg.eval.episodes_per_layout)]
     play(episodes, _Progress(policy, max(e.env.max_steps for e in episodes)))
     records = [episode_record(e, i) for i, e in enumerate(episodes)]
-    metrics = {"model_id": model_id(cfg), "task": task, "policy": cfg.eval.policy,
+    identity = model_id(cfg)
+    metrics = {"model_id": identity, "task": task, "policy": cfg.eval.policy,
                "panel_hash": panel_fingerprint, "template": cfg.eval.template,
                "template_hash": template_hash(cfg.eval.template), "timeout": cfg.eval.timeout,
                **summarise_episodes(records, seed=cfg.seed)}
@@ -159,13 +160,13 @@ def main(cfg: DictConfig) -> None:
     if 0 < first < len(panel):  # the paper's 10-layout panel, reported beside the full one
         metrics["paper_panel"] = summarise_episodes(
             records[:first * cfg.eval.episodes_per_layout], seed=cfg.seed)
-    out = results / "eval" / model_id(cfg) / task
+    out = results / "eval" / identity / task
     write_jsonl(out / "episodes.jsonl", records)
     if cfg.eval.get("render", False):
         render_examples(episodes, out)
     write_text(out / "config.yaml", to_yaml(cfg))
     write_json(out / "metrics.json", metrics)  # last: it marks the stage done
-    log.info("%s on %s: SR %.2f [%.2f, %.2f], ASAT %.1f, ASST %s (n=%d)", model_id(cfg), task,
+    log.info("%s on %s: SR %.2f [%.2f, %.2f], ASAT %.1f, ASST %s (n=%d)", identity, task,
              metrics["sr"], *metrics["sr_ci"], metrics["asat"],
              "-" if metrics["asst"] is None else f"{metrics['asst']:.1f}", metrics["n"])
 

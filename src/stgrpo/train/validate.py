@@ -9,7 +9,7 @@ training reward. Reported before, during and after each training stage.
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from stgrpo.data.datasets import RL_SCHEMA, read_checked
@@ -53,15 +53,6 @@ def single_turn_metrics(backend: ChatBackend, data: ValidationSet,
         correct.append(right)
         optimal.append(components(reply, truth, best, "optimal")[1])
     n = len(replies)
-    return asdict(_Scores(n=n, accuracy=sum(correct) / n, optimal_accuracy=sum(optimal) / n,
-                          format_rate=sum(formats) / n,
-                          reward=(FORMAT_SCORE * sum(formats) + ACTION_SCORE * sum(correct)) / n))
-
-
-@dataclass(frozen=True)
-class _Scores:
-    n: int
-    accuracy: float
-    optimal_accuracy: float
-    format_rate: float
-    reward: float
+    return {"n": n, "accuracy": sum(correct) / n, "optimal_accuracy": sum(optimal) / n,
+            "format_rate": sum(formats) / n,
+            "reward": (FORMAT_SCORE * sum(formats) + ACTION_SCORE * sum(correct)) / n}

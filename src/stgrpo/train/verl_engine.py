@@ -64,17 +64,14 @@ def overrides(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path, work
         "trainer.project_name=stgrpo", f"trainer.experiment_name={name}",
         f"trainer.logger={_logger_list(cfg)}", f"trainer.total_epochs={s.epochs}",
         f"trainer.save_freq={s.save_every}", f"trainer.n_gpus_per_node={s.gpus}",
-        f"trainer.nnodes={s.nodes}",
+        f"trainer.nnodes={s.nodes}", f"trainer.test_freq={s.val_every or -1}",
     ]
     if s.max_steps > 0:
         trainer.append(f"trainer.total_training_steps={s.max_steps}")
     if s.stage == "sft":
         return [*_sft(s, init, data_dir), *trainer, f"trainer.seed={cfg.seed}",
-                "trainer.max_ckpt_to_keep=2",
-                f"trainer.test_freq={s.val_every if s.val_every else -1}",
-                *s.verl_overrides]
+                "trainer.max_ckpt_to_keep=2", *s.verl_overrides]
     return [*_grpo(s, cfg, init, data_dir), *trainer, "trainer.max_actor_ckpt_to_keep=2",
-            f"trainer.test_freq={s.val_every if s.val_every else -1}",
             "trainer.val_before_train=True", "trainer.critic_warmup=0", *s.verl_overrides]
 
 
