@@ -24,7 +24,7 @@ import math
 import os
 from pathlib import Path
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from tqdm import tqdm
 
 from stgrpo.config import ConfigError, StageError, require, run_cli, to_yaml
@@ -35,7 +35,7 @@ from stgrpo.expert.layouts import layout_id, panel_hash
 from stgrpo.io import write_json, write_jsonl, write_text
 from stgrpo.kitchen.layout import read_layout_records
 from stgrpo.kitchen.tasks import TASKS, get_task
-from stgrpo.models.inference import Sampling, make_backend
+from stgrpo.models.inference import backend_from_config, sampling_from_config
 from stgrpo.rollout import ChatPolicy, Episode, Policy, play, start_episode
 
 log = logging.getLogger("stgrpo.evaluate")
@@ -89,9 +89,7 @@ def make_policy(cfg: DictConfig) -> Policy:
     if e.policy == "random":
         return RandomPolicy(cfg.seed)
     if e.policy == "expert":  # the LLM expert as configured (expert=llm), sampling included
-        x = cfg.expert
-        return chat_policy(require(cfg, "expert.model", str), x.backend, x.get("backend_options"),
-                           x.sampling, x.template, cfg.seed, "expert")
+        return chat_policy(cfg, "expert", require(cfg, "expert.model", str))
     if e.policy == "checkpoint":
         model = Path(require(cfg, "results_dir", str)) / "checkpoints" / e.train_task / e.stage
         if not (model / "config.json").is_file():
@@ -99,24 +97,13 @@ def make_policy(cfg: DictConfig) -> Policy:
                              f"first)")
     else:
         model = require(cfg, "model.path", str)
-    return chat_policy(str(model), e.backend, e.get("backend_options"), e.sampling, e.template,
-                       cfg.seed, "eval")
+    return chat_policy(cfg, "eval", str(model))
 
 
-def chat_policy(model: str, backend: str, options, sampling, template: str, seed: int,
-                group: str) -> ChatPolicy:
-    """A language model policy; `group` names the config keys in errors."""
-    try:
-        settings = Sampling(seed=seed, **OmegaConf.to_container(sampling))
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"config key '{group}.sampling': {exc}") from None
-    options = OmegaConf.to_container(options, resolve=True) if options is not None else {}
-    try:
-        engine = make_backend(backend, model, **options)
-    except (OSError, ValueError) as exc:
-        raise StageError(f"model {model} does not load ({group}.backend={backend}): "
-                         f"{exc}") from None
-    return ChatPolicy(engine, settings, template)
+def chat_policy(cfg: DictConfig, group: str, model: str) -> ChatPolicy:
+    """A language model policy with the backend, sampling and template of `group`."""
+    return ChatPolicy(backend_from_config(cfg, group, model), sampling_from_config(cfg, group),
+                      cfg[group].template)
 
 
 def check(cfg: DictConfig) -> None:

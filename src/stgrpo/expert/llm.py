@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from tqdm import tqdm
 
 from stgrpo.config import ConfigError, require
@@ -26,7 +26,12 @@ from stgrpo.expert.trajectories import episode_records, summarise
 from stgrpo.kitchen.layout import Layout
 from stgrpo.kitchen.text import ActionVocabulary
 from stgrpo.kitchen.world import World
-from stgrpo.models.inference import ChatBackend, Sampling, make_backend
+from stgrpo.models.inference import (
+    ChatBackend,
+    Sampling,
+    backend_from_config,
+    sampling_from_config,
+)
 from stgrpo.rollout import ChatPolicy, Episode, play, start_episode
 
 log = logging.getLogger(__name__)
@@ -83,18 +88,9 @@ def run_llm_expert(cfg: DictConfig, task: str, layouts: list[tuple[Layout, int |
     if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 1):
         raise ConfigError(f"config key 'expert.max_steps' must be null or a positive integer, "
                           f"got {max_steps!r}")
-    try:
-        sampling = Sampling(seed=cfg.seed, **OmegaConf.to_container(e.sampling))
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"config key 'expert.sampling': {exc}") from None
+    sampling = sampling_from_config(cfg, "expert")
     if backend is None:
-        try:
-            backend = make_backend(require(cfg, "expert.backend", str),
-                                   require(cfg, "expert.model", str),
-                                   **(OmegaConf.to_container(e.backend_options)
-                                      if e.get("backend_options") is not None else {}))
-        except ValueError as exc:
-            raise ConfigError(f"config key 'expert.backend': {exc}") from None
+        backend = backend_from_config(cfg, "expert", require(cfg, "expert.model", str))
     kept, attempts, all_turns = sample_trajectories(
         layouts, backend, target=target, max_attempts=max_attempts, batch_size=batch_size,
         sampling=sampling, template=template, max_steps=max_steps)

@@ -54,6 +54,40 @@ def make_backend(name: str, model: str, **options) -> ChatBackend:
     return factory(model, **options)
 
 
+def sampling_from_config(cfg, group: str) -> Sampling:
+    """`{group}.sampling` (e.g. `expert`, `eval`) with the run's seed; a bad value names the
+    key."""
+    from omegaconf import OmegaConf
+
+    from stgrpo.config import ConfigError
+
+    try:
+        return Sampling(seed=cfg.seed, **OmegaConf.to_container(cfg[group].sampling))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"config key '{group}.sampling': {exc}") from None
+
+
+def backend_from_config(cfg, group: str, model: str) -> ChatBackend:
+    """`{group}.backend` serving `model`, with `{group}.backend_options` as keywords. An
+    unknown backend is a config error; a model that does not load is a stage error."""
+    from omegaconf import OmegaConf
+
+    from stgrpo.config import ConfigError, StageError, require
+
+    name = require(cfg, f"{group}.backend", str)
+    _load_builtin_backends()
+    if name not in BACKENDS:
+        raise ConfigError(f"config key '{group}.backend' must be one of {sorted(BACKENDS)}, "
+                          f"got {name!r}")
+    options = cfg[group].get("backend_options")
+    options = OmegaConf.to_container(options, resolve=True) if options is not None else {}
+    try:
+        return make_backend(name, model, **options)
+    except (OSError, ValueError) as exc:
+        raise StageError(f"model {model} does not load ({group}.backend={name}): "
+                         f"{exc}") from None
+
+
 def _load_builtin_backends() -> None:
     """Register the built-in backends (their engines are imported only when constructed)."""
     import stgrpo.models.hf_backend
