@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import tempfile
 import time
 from pathlib import Path
 
 import torch
+from common import model_folder
 
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.models.inference import Sampling, make_backend
@@ -46,13 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     episodes, tokens = (4, 8) if args.quick else (args.episodes, args.tokens)
     torch.set_num_threads(1)
-    with tempfile.TemporaryDirectory() as scratch:
-        model = args.model
-        if model is None:
-            from stgrpo.models.tiny import TinySpec, build
-
-            model = Path(scratch) / "tiny"
-            build(TinySpec(corpus_layouts=2), model)
+    with model_folder(args.model) as model:
         hf = make_backend("hf", str(model), batch_size=64)
         baseline, alone = rollouts(hf, episodes, tokens, batched=False)
         print(f"{episodes} episodes x 15 turns, {tokens} tokens per reply, greedy, 1 thread")

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import tempfile
 import time
 from pathlib import Path
+
+from common import model_folder
 
 from stgrpo.data.prompts import build_messages
 from stgrpo.expert.trajectories import expert_trajectory
@@ -55,13 +56,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    with tempfile.TemporaryDirectory() as scratch:
-        model = args.model
-        if model is None:
-            from stgrpo.models.tiny import TinySpec, build
-
-            model = Path(scratch) / "tiny"
-            build(TinySpec(corpus_layouts=2), model)
+    with model_folder(args.model) as model:
         chats = prompts(args.prompts)
         sampling = Sampling(max_tokens=args.tokens)
         hf = make_backend("hf", str(model), batch_size=len(chats))
