@@ -9,7 +9,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from stgrpo.config import compose
-from stgrpo.data.__main__ import main as datasets_main
 from stgrpo.data.datasets import (
     RL_SCHEMA,
     SFT_SCHEMA,
@@ -19,8 +18,7 @@ from stgrpo.data.datasets import (
     split_layouts,
 )
 from stgrpo.data.reward import compute_score
-from stgrpo.expert import layouts as layouts_stage
-from stgrpo.expert.__main__ import main as expert_main
+from tests.pipeline import build_datasets
 
 
 def config(root, *overrides):
@@ -32,9 +30,7 @@ def config(root, *overrides):
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("run")
     cfg = config(root)
-    layouts_stage.main(cfg)
-    expert_main(cfg)
-    datasets_main(cfg)
+    build_datasets(cfg)
     return root, cfg
 
 
@@ -92,9 +88,7 @@ def test_trl_views(run):
 def test_same_inputs_same_bytes(run, tmp_path):
     root, _ = run
     cfg = config(tmp_path)
-    layouts_stage.main(cfg)
-    expert_main(cfg)
-    datasets_main(cfg)
+    build_datasets(cfg)
     for name in ("sft_train", "sft_val", "rl_train", "rl_val"):
         assert (root / f"datasets/burger/{name}.parquet").read_bytes() == \
             (tmp_path / f"datasets/burger/{name}.parquet").read_bytes()

@@ -10,12 +10,10 @@ import pytest
 
 import stgrpo.data.reward as reward_module
 from stgrpo.config import compose
-from stgrpo.data.__main__ import main as datasets_main
 from stgrpo.data.datasets import load_rl_for_trl
 from stgrpo.data.prompts import format_response
 from stgrpo.data.reward import trl_reward
-from stgrpo.expert import layouts as layouts_stage
-from stgrpo.expert.__main__ import main as expert_main
+from tests.pipeline import build_datasets
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +21,7 @@ def rl_dataset(tmp_path_factory):
     root = tmp_path_factory.mktemp("run")
     cfg = compose([f"results_dir={root}", "task=cheese_sandwich", "layouts.train.count=3",
                    "layouts.test.count=1", "prompt.template=react-compact-v1"])
-    layouts_stage.main(cfg)
-    expert_main(cfg)
-    datasets_main(cfg)
+    build_datasets(cfg)
     return root / "datasets/cheese_sandwich/rl_train.parquet"
 
 

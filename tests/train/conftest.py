@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 
 from stgrpo.config import compose
-from stgrpo.data.__main__ import main as datasets_main
-from stgrpo.expert import layouts as layouts_stage
-from stgrpo.expert.__main__ import main as expert_main
+from tests.pipeline import build_datasets
 
 # a handful of steps, a batch the tiny model trains on quickly
 FAST = ["sft.batch_size=4", "sft.micro_batch_size=4", "sft.max_steps=4", "sft.save_every=2",
@@ -24,9 +22,7 @@ def run_overrides(tmp_path_factory, tiny_model):
     base = [f"results_dir={root}", "task=cheese_sandwich", "prompt.template=react-compact-v1",
             "layouts.train.count=6", "layouts.test.count=1", f"model.path={tiny_model}"]
     cfg = compose(base)
-    layouts_stage.main(cfg)
-    expert_main(cfg)
-    datasets_main(cfg)
+    build_datasets(cfg)
     return base
 
 
