@@ -37,6 +37,7 @@ from stgrpo.kitchen.layout import read_layout_records
 from stgrpo.kitchen.tasks import TASKS, get_task
 from stgrpo.models.inference import backend_from_config, sampling_from_config
 from stgrpo.rollout import ChatPolicy, Episode, Policy, play, start_episode
+from stgrpo.train.settings import stage_dir
 
 log = logging.getLogger("stgrpo.evaluate")
 POLICIES = ("checkpoint", "base", "planner", "random", "expert")
@@ -91,7 +92,7 @@ def make_policy(cfg: DictConfig) -> Policy:
     if e.policy == "expert":  # the LLM expert as configured (expert=llm), sampling included
         return chat_policy(cfg, "expert", require(cfg, "expert.model", str))
     if e.policy == "checkpoint":
-        model = Path(require(cfg, "results_dir", str)) / "checkpoints" / e.train_task / e.stage
+        model = stage_dir(cfg, e.stage, e.train_task)
         if not (model / "config.json").is_file():
             raise StageError(f"checkpoint {model} not found (train {e.train_task} {e.stage} "
                              f"first)")

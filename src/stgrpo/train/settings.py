@@ -157,9 +157,10 @@ def _check_batches(s: StageSettings) -> None:
                           f"device(s) = {step} must divide it")
 
 
-def stage_dir(cfg: DictConfig, stage: str) -> Path:
-    """`{results_dir}/checkpoints/{task}/{stage}`: the finished Hugging Face checkpoint."""
-    return Path(require(cfg, "results_dir", str)) / "checkpoints" / cfg.task / stage
+def stage_dir(cfg: DictConfig, stage: str, task: str | None = None) -> Path:
+    """`{results_dir}/checkpoints/{task}/{stage}`: the finished Hugging Face checkpoint (of
+    `cfg.task` unless another task is named)."""
+    return Path(require(cfg, "results_dir", str)) / "checkpoints" / (task or cfg.task) / stage
 
 
 def dataset_dir(cfg: DictConfig) -> Path:
