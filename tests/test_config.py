@@ -20,13 +20,16 @@ OPTIONS = [(group, option) for group in GROUPS for option in group_options(group
 
 
 def test_the_config_tree_has_the_groups_every_stage_reads():
-    assert {"expert", "model", "sft", "grpo", "eval"} <= set(GROUPS)
+    assert {"expert", "model", "sft", "grpo", "eval", "experiment"} <= set(GROUPS)
 
 
 @pytest.mark.parametrize("group, option", OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])
 def test_every_option_of_every_group_composes_and_resolves(group, option):
     cfg = compose([f"{group}={option}"])
-    assert cfg[group].name == option  # each option names itself
+    if group == "experiment":  # a global override of the whole config, named by `exp`
+        assert cfg.exp == option
+    else:
+        assert cfg[group].name == option  # each option names itself
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
 
 

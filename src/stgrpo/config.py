@@ -60,6 +60,12 @@ def require(cfg: DictConfig, key: str, kind: type | tuple[type, ...], *,
     return value
 
 
+def stage_root(cfg: DictConfig, stage: str) -> Path:
+    """The folder under which `stage` writes its outputs (`paths.{stage}`, by default the
+    experiment's `results_dir`); later stages read them from there."""
+    return Path(require(cfg, f"paths.{stage}", str))
+
+
 def to_yaml(cfg: DictConfig) -> str:
     """The fully resolved config, as written next to a stage's outputs."""
     return OmegaConf.to_yaml(cfg, resolve=True, sort_keys=True)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from pathlib import Path
 
 from omegaconf import DictConfig
 
-from stgrpo.config import ConfigError, StageError, require, run_cli, to_yaml
+from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root, to_yaml
 from stgrpo.data.datasets import RL_SCHEMA, SFT_SCHEMA, rows, split_layouts, write_parquet
 from stgrpo.data.prompts import TEMPLATES, template_hash
 from stgrpo.data.reward import MODES
@@ -34,8 +33,7 @@ def main(cfg: DictConfig) -> None:
     fraction = require(cfg, "data.val_fraction", (float, int))
     if not 0 <= fraction < 1:
         raise ConfigError(f"config key 'data.val_fraction' must lie in [0, 1), got {fraction}")
-    results = Path(require(cfg, "results_dir", str))
-    source = results / "trajectories" / expert / f"{task}.jsonl"
+    source = stage_root(cfg, "trajectories") / "trajectories" / expert / f"{task}.jsonl"
     records = read_trajectories(source)
     if not records:
         raise StageError(f"{source}: no steps")
@@ -45,7 +43,7 @@ def main(cfg: DictConfig) -> None:
     val_layouts = split_layouts([r["layout"] for r in records], fraction, cfg.seed)
     parts = {"train": [r for r in records if r["layout"] not in val_layouts],
              "val": [r for r in records if r["layout"] in val_layouts]}
-    out = results / "datasets" / task
+    out = stage_root(cfg, "datasets") / "datasets" / task
     manifest = {"task": task, "source": str(source),
                 "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
                 "template": template, "template_hash": template_hash(template),

@@ -27,7 +27,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 from tqdm import tqdm
 
-from stgrpo.config import ConfigError, StageError, require, run_cli, to_yaml
+from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root, to_yaml
 from stgrpo.data.prompts import TEMPLATES, template_hash
 from stgrpo.evaluate.metrics import summarise_episodes
 from stgrpo.evaluate.policies import PlannerPolicy, RandomPolicy
@@ -132,8 +132,7 @@ def episode_record(episode: Episode, index: int) -> dict:
 def main(cfg: DictConfig) -> None:
     check(cfg)
     task = cfg.task
-    results = Path(require(cfg, "results_dir", str))
-    panel, panel_fingerprint = load_panel(results, task)
+    panel, panel_fingerprint = load_panel(stage_root(cfg, "layouts"), task)
     policy = make_policy(cfg)  # loads the model: a bad checkpoint fails before any rollout
     episodes = [start_episode(layout, optimal, turn_limit(cfg.eval.timeout, task, optimal))
                 for layout, optimal in panel for _ in range(cfg.eval.episodes_per_layout)]
@@ -148,7 +147,7 @@ def main(cfg: DictConfig) -> None:
     if 0 < first < len(panel):  # the paper's 10-layout panel, reported beside the full one
         metrics["paper_panel"] = summarise_episodes(
             records[:first * cfg.eval.episodes_per_layout], seed=cfg.seed)
-    out = results / "eval" / identity / task
+    out = stage_root(cfg, "eval") / "eval" / identity / task
     write_jsonl(out / "episodes.jsonl", records)
     if cfg.eval.get("render", False):
         render_examples(episodes, out)

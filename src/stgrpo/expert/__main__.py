@@ -10,11 +10,10 @@ reads `{results_dir}/layouts/{task}/train.jsonl` (the `layouts` stage) and write
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from omegaconf import DictConfig
 
-from stgrpo.config import StageError, require, run_cli, to_yaml
+from stgrpo.config import StageError, require, run_cli, stage_root, to_yaml
 from stgrpo.expert.trajectories import (
     TIE_BREAKS,
     episode_records,
@@ -60,8 +59,7 @@ def main(cfg: DictConfig) -> None:
     task = require(cfg, "task", str, choices=sorted(TASKS))
     kind = require(cfg, "expert.kind", str, choices=KINDS)
     name = require(cfg, "expert.name", str)
-    results = Path(require(cfg, "results_dir", str))
-    source = results / "layouts" / task / "train.jsonl"
+    source = stage_root(cfg, "layouts") / "layouts" / task / "train.jsonl"
     layouts = [(layout, record.get("optimal_steps"))
                for layout, record in read_layout_records(source)]
     if not layouts:
@@ -75,7 +73,7 @@ def main(cfg: DictConfig) -> None:
     if not records:
         raise StageError(f"{name} expert: no trajectory of {task} was kept "
                          f"({summary['attempts']} attempts)")
-    out = results / "trajectories" / name
+    out = stage_root(cfg, "trajectories") / "trajectories" / name
     write_trajectories(out / f"{task}.jsonl", records)
     write_json(out / f"{task}.summary.json", summary)
     write_text(out / f"{task}.config.yaml", to_yaml(cfg))

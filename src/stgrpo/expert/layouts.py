@@ -22,7 +22,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from stgrpo.config import ConfigError, StageError, require, run_cli
+from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root
 from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import UnsolvableError, solve
 from stgrpo.io import write_json
@@ -153,7 +153,7 @@ def main(cfg: DictConfig) -> None:
         missing = [f for f in spec.files if not Path(f).is_file()]
         if missing:
             raise ConfigError(f"layouts: Robotouille file(s) not found: {missing}")
-    directory = Path(require(cfg, "results_dir", str)) / "layouts" / task
+    directory = stage_root(cfg, "layouts") / "layouts" / task
     built = {}
     exclude: set[str] = set()
     for split in SPLITS:  # train first: test excludes every train hash

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from stgrpo.config import ConfigError, require
+from stgrpo.config import ConfigError, require, stage_root
 from stgrpo.kitchen.tasks import TASKS
 
 ENGINES = ("trl", "verl")
@@ -158,15 +158,15 @@ def _check_batches(s: StageSettings) -> None:
 
 
 def stage_dir(cfg: DictConfig, stage: str, task: str | None = None) -> Path:
-    """`{results_dir}/checkpoints/{task}/{stage}`: the finished Hugging Face checkpoint (of
-    `cfg.task` unless another task is named)."""
-    return Path(require(cfg, "results_dir", str)) / "checkpoints" / (task or cfg.task) / stage
+    """`{paths.<stage>}/checkpoints/{task}/{stage}`: the finished Hugging Face checkpoint
+    (of `cfg.task` unless another task is named)."""
+    return stage_root(cfg, stage) / "checkpoints" / (task or cfg.task) / stage
 
 
 def dataset_dir(cfg: DictConfig) -> Path:
-    return Path(require(cfg, "results_dir", str)) / "datasets" / cfg.task
+    return stage_root(cfg, "datasets") / "datasets" / cfg.task
 
 
 def tensorboard_dir(cfg: DictConfig, stage: str) -> Path:
-    """`{results_dir}/tensorboard/{task}/{stage}` (when `train.report_to` has tensorboard)."""
-    return Path(cfg.results_dir) / "tensorboard" / cfg.task / stage
+    """`{paths.<stage>}/tensorboard/{task}/{stage}` (when `train.report_to` has tensorboard)."""
+    return stage_root(cfg, stage) / "tensorboard" / cfg.task / stage
