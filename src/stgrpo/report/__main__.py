@@ -1,0 +1,103 @@
+"""Stage `report`: Tables 1-4, figures, manifest and a Markdown report from the evaluations.
+
+    python -m stgrpo.report experiment=demo
+
+reads every evaluation the experiment's plan lists (`{paths.eval}/eval/{model}/{task}/
+metrics.json`, episodes and training metrics) and writes, under `{results_dir}`:
+`tables/results.csv` (one row per evaluation: the source of every table),
+`tables/table{1..4}.{csv,md,tex}` and `tables/table{1..4}_vs_paper.{csv,md}`,
+`figures/*.{png,pdf}`, `manifest.json` and `report.md`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import DictConfig
+
+from stgrpo.config import require, run_cli
+from stgrpo.io import write_json, write_text
+from stgrpo.report import figures, tables
+from stgrpo.report.manifest import build_manifest
+
+log = logging.getLogger(__name__)
+PROJECT = Path(__file__).resolve().parents[3]
+TITLES = {1: "Table 1: SR / ASAT / ASST per task (95% intervals)",
+          2: "Table 2: SR, trained on (rows) x evaluated on (columns)",
+          3: "Table 3: ASAT, trained on (rows) x evaluated on (columns)",
+          4: "Table 4: ASST, trained on (rows) x evaluated on (columns)"}
+
+
+def write_table(frame: pd.DataFrame, stem: Path, index: bool = False, latex: bool = True) -> None:
+    write_text(stem.with_suffix(".csv"), frame.to_csv(index=index))
+    markdown = frame.to_markdown(index=index, disable_numparse=True)
+    write_text(stem.with_suffix(".md"), markdown + "\n")
+    if latex:
+        write_text(stem.with_suffix(".tex"), frame.to_latex(index=index, na_rep="—"))
+
+
+def main(cfg: DictConfig) -> None:
+    root = Path(require(cfg, "results_dir", str))
+    results = tables.collect(cfg)  # fails naming the first missing evaluation
+    out = root / "tables"
+    write_text(out / "results.csv", results.to_csv(index=False))
+    table1 = tables.table1(cfg, results)
+    write_text(out / "table1.csv", table1.to_csv(index=False))
+    shown = tables.display(table1)
+    write_text(out / "table1.md", shown.to_markdown(index=False, disable_numparse=True) + "\n")
+    write_text(out / "table1.tex", shown.to_latex(index=False))
+    write_table(tables.table1_vs_paper(cfg, table1), out / "table1_vs_paper", latex=False)
+    matrices = {}
+    matrix_stage = cfg.workflow.matrix
+    for number, metric in tables.MATRIX_TABLES.items():
+        if not matrix_stage:
+            break
+        matrices[metric] = tables.matrix(cfg, results, metric)
+        write_text(out / f"table{number}.csv", matrices[metric].to_csv())
+        shown = tables.display_matrix(matrices[metric], metric)
+        write_text(out / f"table{number}.md", shown.to_markdown(disable_numparse=True) + "\n")
+        write_text(out / f"table{number}.tex", shown.to_latex())
+        write_table(tables.matrix_vs_paper(cfg, results, metric),
+                    out / f"table{number}_vs_paper", latex=False)
+    pictures = root / "figures"
+    figures.sr_bars(table1, list(cfg.tasks), pictures / "sr_by_model")
+    if "sr" in matrices:
+        figures.sr_heatmap(matrices["sr"], f"SR of {matrix_stage} models", pictures / "sr_matrix")
+    figures.training_curves(cfg, pictures / "training_curves")
+    figures.steps_to_optimal(cfg, table1, pictures / "steps_to_optimal")
+    write_text(root / "report.md", markdown_report(cfg, root))
+    write_json(root / "manifest.json", build_manifest(cfg, PROJECT))  # last: marks it done
+    log.info("report: %d evaluations -> %s", len(results), root)
+
+
+def markdown_report(cfg: DictConfig, root: Path) -> str:
+    """Every table beside the paper's, the figures, and one episode strip per task."""
+    parts = [f"# stgrpo results: experiment `{cfg.exp}`", "",
+             "Cells: value [95% interval] (SR: Wilson; ASAT, ASST: bootstrap). "
+             "`ours / paper` in the comparisons; — where undefined or not in the paper.", ""]
+    for number in (1, 2, 3, 4):
+        path = root / "tables" / f"table{number}.md"
+        if not path.is_file():
+            continue
+        parts += [f"## {TITLES[number]}", "", path.read_text(), "",
+                  "Beside the paper:", "",
+                  (root / "tables" / f"table{number}_vs_paper.md").read_text(), ""]
+    parts += ["## Figures", ""]
+    for name in ("sr_by_model", "sr_matrix", "training_curves", "steps_to_optimal"):
+        if (root / "figures" / f"{name}.png").is_file():
+            parts += [f"![{name}](figures/{name}.png)", ""]
+    parts += ["## Episodes (SFT & GRPO model on its own task)", ""]
+    for task in cfg.tasks:
+        folder = Path(cfg.paths.eval) / "eval" / f"{task}-{cfg.workflow.matrix}" / task
+        for kind in ("success", "failure"):
+            if (folder / f"{kind}.png").is_file():
+                rel = os.path.relpath(folder / f"{kind}.png", root)
+                parts += [f"{task}, {kind}:", "", f"![{task} {kind}]({rel})", ""]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    run_cli(main, description=__doc__.splitlines()[0])

@@ -1,0 +1,87 @@
+"""Stage `sweep summary`: one row per sweep point, task and trained stage, and a plot.
+
+    python -m stgrpo.report.sweep experiment=demo sweep=grpo_lr_kl
+
+reads each point's evaluations (`{results_dir}/sweeps/{sweep}/{point}/eval/...`) and
+training summaries, and writes `{results_dir}/sweeps/{sweep}/summary.{csv,md}` and
+`summary.{png,pdf}` (SR with 95% intervals against the grid's first key).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import DictConfig
+
+from stgrpo.config import ConfigError, StageError, require, run_cli
+from stgrpo.io import write_text
+from stgrpo.report.figures import _pyplot, save
+from stgrpo.workflow import point_root, sweep_points, touched_stages
+
+
+def collect(cfg: DictConfig) -> pd.DataFrame:
+    sweep = cfg.get("sweep")
+    if not sweep:
+        raise ConfigError("config key 'sweep' is missing: name a sweep (sweep=grpo_lr_kl)")
+    root = require(cfg, "results_dir", str)
+    touched = touched_stages(list(sweep.grid))
+    stages = [s for s in cfg.workflow.stages if s in touched]
+    rows = []
+    for point in sweep_points(sweep):
+        folder = Path(point_root(root, sweep.name, point))
+        values = dict(o.split("=", 1) for o in point)
+        for task in sweep.get("tasks") or cfg.tasks:
+            for stage in stages:
+                path = folder / "eval" / f"{task}-{stage}" / task / "metrics.json"
+                if not path.is_file():
+                    raise StageError(f"{path} not found: the sweep point has not run")
+                metrics = json.loads(path.read_text())
+                summary = folder / "checkpoints" / task / stage / "summary.json"
+                after = (json.loads(summary.read_text()).get("validation_after") or {}
+                         if summary.is_file() else {})
+                rows.append({**values, "task": task, "stage": stage, "n": metrics["n"],
+                             "sr": metrics["sr"], "sr_lo": metrics["sr_ci"][0],
+                             "sr_hi": metrics["sr_ci"][1], "asat": metrics["asat"],
+                             "asst": metrics["asst"],
+                             "val_accuracy": after.get("accuracy"), "point": folder.name})
+    return pd.DataFrame(rows)
+
+
+def plot(frame: pd.DataFrame, keys: list[str], stem: Path) -> None:
+    plt = _pyplot()
+    groups = list(frame.groupby(["task", "stage"], sort=False))
+    fig, axes = plt.subplots(1, len(groups), figsize=(4.5 * len(groups), 3.6), squeeze=False)
+    first, rest = keys[0], keys[1:]
+    for ax, ((task, stage), part) in zip(axes[0], groups, strict=True):
+        lines = part.groupby(rest, sort=False) if rest else [((), part)]
+        for label, line in lines:
+            x = list(range(len(line)))
+            ax.errorbar(x, line.sr, yerr=[line.sr - line.sr_lo, line.sr_hi - line.sr],
+                        marker="o", capsize=3,
+                        label=", ".join(f"{k}={v}" for k, v in zip(rest, _tuple(label),
+                                                                   strict=True)) or None)
+            ax.set_xticks(x, list(line[first]))
+        ax.set(xlabel=first, ylabel="success rate", ylim=(-0.02, 1.02),
+               title=f"{task.replace('_', ' ')} ({stage})")
+        if rest:
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    save(fig, stem)
+
+
+def main(cfg: DictConfig) -> None:
+    frame = collect(cfg)
+    out = Path(cfg.results_dir) / "sweeps" / cfg.sweep.name
+    plot(frame, list(cfg.sweep.grid), out / "summary")
+    write_text(out / "summary.md", frame.to_markdown(index=False, disable_numparse=True) + "\n")
+    write_text(out / "summary.csv", frame.to_csv(index=False))  # last: marks it done
+
+
+def _tuple(label) -> tuple:
+    return label if isinstance(label, tuple) else (label,)
+
+
+if __name__ == "__main__":
+    run_cli(main, description=__doc__.splitlines()[0])

@@ -1,0 +1,27 @@
+# Single-turn datasets from the expert's trajectories: SFT and RL parquet in verl's schemas
+# (src/stgrpo/data/__main__.py).
+
+
+rule datasets:
+    input:
+        lambda w: stage_file(
+            w, "trajectories", f"trajectories/{CFG.data.expert}/{{task}}.jsonl"
+        ),
+    output:
+        multiext(
+            "{root}/datasets/{task}/",
+            "sft_train.parquet",
+            "sft_val.parquet",
+            "rl_train.parquet",
+            "rl_val.parquet",
+            "manifest.json",
+        ),
+    log:
+        "{root}/logs/datasets/{task}.log",
+    benchmark:
+        "{root}/benchmarks/datasets/{task}.tsv"
+    params:
+        args=cli("task={task}"),
+        config=trigger("datasets", "task={task}"),
+    shell:
+        "{PYTHON} -m stgrpo.data {params.args} > {log} 2>&1"

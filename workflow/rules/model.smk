@@ -1,0 +1,16 @@
+# The locally built tiny model and tokenizer (src/stgrpo/models/tiny.py); hub models
+# (Qwen2.5, Llama) need no job.
+
+
+rule model:
+    output:
+        directory("{root}/models/{name}"),
+    log:
+        "{root}/logs/model/{name}.log",
+    benchmark:
+        "{root}/benchmarks/model/{name}.tsv"
+    params:
+        args=cli("model={name}"),
+        config=trigger("model", "model={name}"),
+    shell:
+        "{PYTHON} -m stgrpo.models.tiny {params.args} > {log} 2>&1"

@@ -1,0 +1,84 @@
+# Tables 1-4, figures, manifest and report.md from every evaluation of the experiment
+# (src/stgrpo/report/); the sweep summary across a sweep's points (src/stgrpo/report/sweep.py).
+
+
+def report_inputs(wildcards):
+    run = run_of(wildcards)
+    found = [
+        f"{run.roots['eval']}/eval/{e.model_id}/{e.task}/metrics.json"
+        for e in PLAN.evaluations_of(run)
+    ]
+    found += [
+        f"{run.roots[stage]}/checkpoints/{task}/{stage}"
+        for task in run.tasks
+        for stage in CFG.workflow.stages
+    ]
+    return found
+
+
+rule report:
+    input:
+        report_inputs,
+    output:
+        report(
+            multiext("{root}/tables/table1", ".csv", ".md", ".tex"),
+            category="Tables",
+            caption="../report/table1.rst",
+        ),
+        multiext("{root}/tables/table2", ".csv", ".md", ".tex"),
+        multiext("{root}/tables/table3", ".csv", ".md", ".tex"),
+        multiext("{root}/tables/table4", ".csv", ".md", ".tex"),
+        "{root}/tables/results.csv",
+        report(
+            "{root}/figures/sr_by_model.png",
+            category="Figures",
+            caption="../report/sr_by_model.rst",
+        ),
+        report(
+            "{root}/figures/sr_matrix.png",
+            category="Figures",
+            caption="../report/sr_matrix.rst",
+        ),
+        report(
+            "{root}/figures/training_curves.png",
+            category="Figures",
+            caption="../report/training_curves.rst",
+        ),
+        report(
+            "{root}/figures/steps_to_optimal.png",
+            category="Figures",
+            caption="../report/steps_to_optimal.rst",
+        ),
+        "{root}/report.md",
+        "{root}/manifest.json",
+    log:
+        "{root}/logs/report.log",
+    params:
+        args=cli(),
+    shell:
+        "{PYTHON} -m stgrpo.report {params.args} > {log} 2>&1"
+
+
+def sweep_inputs(wildcards):
+    return [
+        f"{run.roots['eval']}/eval/{e.model_id}/{e.task}/metrics.json"
+        for run in PLAN.points
+        for e in PLAN.point_evaluations(run)
+    ]
+
+
+rule sweep_summary:
+    input:
+        sweep_inputs,
+    output:
+        report(
+            multiext("{root}/sweeps/{sweep}/summary", ".csv", ".md", ".png", ".pdf"),
+            category="Sweep",
+            caption="../report/sweep.rst",
+        ),
+    log:
+        "{root}/logs/sweeps/{sweep}.log",
+    params:
+        args=lambda w: PLAN.args(PLAN.base, f"sweep={w.sweep}"),
+    shell:
+        "{PYTHON} -m stgrpo.report.sweep {params.args} > {log} 2>&1"
