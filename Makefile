@@ -1,4 +1,4 @@
-# The two commands a researcher needs: `make test` and (later) `make demo`.
+# The two commands a researcher needs: `make demo` and `make test`.
 # Each target creates its own virtualenv and installs what it needs.
 PYTHON ?= python3.11
 VENV   ?= .venv
@@ -14,7 +14,11 @@ VERL_VENV  ?= .venv-verl
 VERL_PY    := $(VERL_VENV)/bin/python
 VERL_STAMP := $(VERL_VENV)/.installed-verl
 
-.PHONY: test test-vllm test-verl lint bench clean
+CORES ?= $(shell nproc)
+# Snakemake's jobs run `python -m stgrpo...`: the virtualenv comes first on PATH.
+SNAKEMAKE := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/snakemake
+
+.PHONY: demo test test-vllm test-verl lint bench clean slurm-profile
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +27,24 @@ $(PY):
 # torch first, pinned to the CPU wheel this machine provides (any other torch pulls CUDA).
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet "torch==$(TORCH_VERSION)"
-	$(PY) -m pip install --quiet -e ".[test]" "torch==$(TORCH_VERSION)"
+	$(PY) -m pip install --quiet -e ".[test,workflow]" "torch==$(TORCH_VERSION)"
 	touch $@
+
+# The whole pipeline at CPU scale: Tables 1-4, figures, report.md and report.html under
+# results/demo/. A second run does nothing; a changed config reruns what it touches.
+demo: $(STAMP)
+	$(SNAKEMAKE) --cores $(CORES) --config experiment=demo
+	$(SNAKEMAKE) --config experiment=demo --report results/demo/report.html
 
 test: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks tools
+	$(PY) -m snakefmt --check workflow
 	$(PY) -m pytest -q
+
+# Lets a bare `snakemake --profile slurm` find workflow/profiles/slurm from any folder.
+slurm-profile:
+	mkdir -p $(HOME)/.config/snakemake
+	ln -sfn $(CURDIR)/workflow/profiles/slurm $(HOME)/.config/snakemake/slurm
 
 # vLLM's CPU build in its own environment (~3 GB, a few minutes): its torchvision is a CUDA
 # build that breaks transformers, so it goes (see ../shared/FACTS.md).

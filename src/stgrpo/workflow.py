@@ -101,6 +101,7 @@ class Plan:
         if sweep:
             _check_option("sweep", sweep)
         self.user_overrides = tuple(overrides)
+        check_syntax(self.user_overrides)
         self.base_overrides = (f"experiment={experiment}", *self.user_overrides)
         self.cfg = compose_checked(self.base_overrides)
         self.tasks = tuple(self.cfg.tasks)
@@ -120,6 +121,7 @@ class Plan:
         self.by_root = {run.root: run for run in self.runs}
         for run in self.runs:  # training settings that cannot work fail now, not hours in
             check_training(self.job_config(run))
+        _ = self.evaluations  # unknown baselines or stages fail now too
 
     # -- what the DAG contains -----------------------------------------------------------
 
@@ -320,6 +322,21 @@ def _shell_quote(word: str) -> str:
     import shlex
 
     return shlex.quote(word)
+
+
+def check_syntax(overrides: Sequence[str]) -> None:
+    """Each override parses in Hydra's grammar (else an error naming that override)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    parser = OverridesParser.create()
+    for override in overrides:
+        try:
+            parser.parse_overrides([override])
+        except HydraException as exc:
+            first = str(exc).splitlines()[0]
+            raise ConfigError(f"override {override!r} is not valid Hydra syntax ({first}); "
+                              f"expected key=value, e.g. grpo.lr=1e-5") from None
 
 
 def read_overrides(value) -> list[str]:

@@ -2,7 +2,6 @@
 # from --config experiment=... overrides=... sweep=...; a bad name or override stops here,
 # before any job, with a message naming it.
 import re
-import sys
 
 from stgrpo.workflow import Plan, read_overrides
 
@@ -12,7 +11,6 @@ PLAN = Plan(
     config.get("sweep") or None,
 )
 CFG = PLAN.cfg
-PYTHON = sys.executable  # the environment Snakemake runs in also runs every stage
 
 
 wildcard_constraints:
@@ -62,3 +60,67 @@ def sweep_targets():
     if PLAN.sweep is None:
         return []
     return [f"{PLAN.root}/sweeps/{PLAN.sweep.name}/summary.csv"]
+
+
+def expert_gpus():
+    """An LLM expert served by vLLM asks for its tensor-parallel GPUs."""
+    if CFG.expert.kind != "llm" or CFG.expert.backend != "vllm":
+        return 0
+    return CFG.expert.backend_options.get("tensor_parallel_size", 1)
+
+
+def grpo_init(wildcards):
+    """GRPO starts from the task's SFT checkpoint (grpo.init=sft, the paper) or the base."""
+    if CFG.grpo.init != "sft":
+        return []
+    return [stage_file(wildcards, "sft", "checkpoints/{task}/sft")]
+
+
+def evaluation(wildcards):
+    return PLAN.evaluation(run_of(wildcards), wildcards.model_id, wildcards.task)
+
+
+def evaluation_inputs(wildcards):
+    """The panel, and the weights the evaluated policy serves."""
+    found = [stage_file(wildcards, "layouts", "layouts/{task}/test.meta.json")]
+    job = evaluation(wildcards)
+    if job.checkpoint:
+        train_task, stage = job.checkpoint
+        found.append(stage_file(wildcards, stage, f"checkpoints/{train_task}/{stage}"))
+    elif job.model:
+        found += local_model(wildcards, job.model)
+    return found
+
+
+def evaluation_overrides(wildcards):
+    return ("task={task}".format(**wildcards), *evaluation(wildcards).overrides)
+
+
+def evaluation_gpus(wildcards):
+    job = evaluation(wildcards)
+    if not (job.checkpoint or job.model):
+        return 0  # planner, random
+    extra = (f"model={job.model}",) if job.model else ()
+    return PLAN.job_config(run_of(wildcards), *extra).model.gpus
+
+
+def report_inputs(wildcards):
+    run = run_of(wildcards)
+    found = [
+        f"{run.roots['eval']}/eval/{e.model_id}/{e.task}/metrics.json"
+        for e in PLAN.evaluations_of(run)
+    ]
+    found += [
+        f"{run.roots[stage]}/checkpoints/{task}/{stage}"
+        for task in run.tasks
+        for stage in CFG.workflow.stages
+    ]
+    return found
+
+
+def sweep_inputs(wildcards):
+    return [
+        f"{run.roots['eval']}/eval/{e.model_id}/{e.task}/metrics.json"
+        for run in PLAN.points
+        for e in PLAN.point_evaluations(run)
+    ]

@@ -20,8 +20,10 @@ rule datasets:
         "{root}/logs/datasets/{task}.log",
     benchmark:
         "{root}/benchmarks/datasets/{task}.tsv"
+    conda:
+        "../../environment.yml"
     params:
         args=cli("task={task}"),
         config=trigger("datasets", "task={task}"),
     shell:
-        "{PYTHON} -m stgrpo.data {params.args} > {log} 2>&1"
+        "python -m stgrpo.data {params.args} > {log} 2>&1"

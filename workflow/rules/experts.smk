@@ -2,13 +2,6 @@
 # (src/stgrpo/expert/__main__.py).
 
 
-def expert_gpus():
-    """An LLM expert served by vLLM asks for its tensor-parallel GPUs."""
-    if CFG.expert.kind != "llm" or CFG.expert.backend != "vllm":
-        return 0
-    return CFG.expert.backend_options.get("tensor_parallel_size", 1)
-
-
 rule trajectories:
     input:
         lambda w: stage_file(w, "layouts", "layouts/{task}/train.jsonl"),
@@ -19,10 +12,12 @@ rule trajectories:
         "{root}/logs/trajectories/{expert}/{task}.log",
     benchmark:
         "{root}/benchmarks/trajectories/{expert}/{task}.tsv"
+    conda:
+        "../../environment.yml"
+    resources:
+        gpu=expert_gpus(),
     params:
         args=cli("task={task}"),
         config=trigger("trajectories", "task={task}"),
-    resources:
-        gpu=expert_gpus(),
     shell:
-        "{PYTHON} -m stgrpo.expert {params.args} > {log} 2>&1"
+        "python -m stgrpo.expert {params.args} > {log} 2>&1"

@@ -15,9 +15,11 @@ rule layouts:
         "{root}/logs/layouts/{task}.log",
     benchmark:
         "{root}/benchmarks/layouts/{task}.tsv"
+    conda:
+        "../../environment.yml"
+    threads: CFG.layouts.workers
     params:
         args=cli("task={task}"),
         config=trigger("layouts", "task={task}"),
-    threads: CFG.layouts.workers
     shell:
-        "{PYTHON} -m stgrpo.expert.layouts {params.args} > {log} 2>&1"
+        "python -m stgrpo.expert.layouts {params.args} > {log} 2>&1"

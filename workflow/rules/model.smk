@@ -9,8 +9,10 @@ rule model:
         "{root}/logs/model/{name}.log",
     benchmark:
         "{root}/benchmarks/model/{name}.tsv"
+    conda:
+        "../../environment.yml"
     params:
         args=cli("model={name}"),
         config=trigger("model", "model={name}"),
     shell:
-        "{PYTHON} -m stgrpo.models.tiny {params.args} > {log} 2>&1"
+        "python -m stgrpo.models.tiny {params.args} > {log} 2>&1"

@@ -2,20 +2,6 @@
 # (src/stgrpo/report/); the sweep summary across a sweep's points (src/stgrpo/report/sweep.py).
 
 
-def report_inputs(wildcards):
-    run = run_of(wildcards)
-    found = [
-        f"{run.roots['eval']}/eval/{e.model_id}/{e.task}/metrics.json"
-        for e in PLAN.evaluations_of(run)
-    ]
-    found += [
-        f"{run.roots[stage]}/checkpoints/{task}/{stage}"
-        for task in run.tasks
-        for stage in CFG.workflow.stages
-    ]
-    return found
-
-
 rule report:
     input:
         report_inputs,
@@ -53,18 +39,12 @@ rule report:
         "{root}/manifest.json",
     log:
         "{root}/logs/report.log",
+    conda:
+        "../../environment.yml"
     params:
         args=cli(),
     shell:
-        "{PYTHON} -m stgrpo.report {params.args} > {log} 2>&1"
-
-
-def sweep_inputs(wildcards):
-    return [
-        f"{run.roots['eval']}/eval/{e.model_id}/{e.task}/metrics.json"
-        for run in PLAN.points
-        for e in PLAN.point_evaluations(run)
-    ]
+        "python -m stgrpo.report {params.args} > {log} 2>&1"
 
 
 rule sweep_summary:
@@ -78,7 +58,9 @@ rule sweep_summary:
         ),
     log:
         "{root}/logs/sweeps/{sweep}.log",
+    conda:
+        "../../environment.yml"
     params:
         args=lambda w: PLAN.args(PLAN.base, f"sweep={w.sweep}"),
     shell:
-        "{PYTHON} -m stgrpo.report.sweep {params.args} > {log} 2>&1"
+        "python -m stgrpo.report.sweep {params.args} > {log} 2>&1"

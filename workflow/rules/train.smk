@@ -12,22 +12,17 @@ rule sft:
         "{root}/logs/sft/{task}.log",
     benchmark:
         "{root}/benchmarks/sft/{task}.tsv"
-    params:
-        args=cli("task={task}"),
-        config=trigger("sft", "task={task}"),
+    conda:
+        "../../environment.yml"
     threads: CFG.train.threads
     resources:
         gpu=stage_gpus("sft"),
         nodes=CFG.sft.nodes,
+    params:
+        args=cli("task={task}"),
+        config=trigger("sft", "task={task}"),
     shell:
-        "{PYTHON} -m stgrpo.train.sft {params.args} > {log} 2>&1"
-
-
-def grpo_init(wildcards):
-    """GRPO starts from the task's SFT checkpoint (grpo.init=sft, the paper) or the base."""
-    if CFG.grpo.init != "sft":
-        return []
-    return [stage_file(wildcards, "sft", "checkpoints/{task}/sft")]
+        "python -m stgrpo.train.sft {params.args} > {log} 2>&1"
 
 
 rule grpo:
@@ -41,12 +36,14 @@ rule grpo:
         "{root}/logs/grpo/{task}.log",
     benchmark:
         "{root}/benchmarks/grpo/{task}.tsv"
-    params:
-        args=cli("task={task}"),
-        config=trigger("grpo", "task={task}"),
+    conda:
+        "../../environment.yml"
     threads: CFG.train.threads
     resources:
         gpu=stage_gpus("grpo"),
         nodes=CFG.grpo.nodes,
+    params:
+        args=cli("task={task}"),
+        config=trigger("grpo", "task={task}"),
     shell:
-        "{PYTHON} -m stgrpo.train.grpo {params.args} > {log} 2>&1"
+        "python -m stgrpo.train.grpo {params.args} > {log} 2>&1"

@@ -1,0 +1,97 @@
+"""The experiment plan behind the Snakemake DAG: jobs per experiment, sweeps, rerun
+triggers and bad input, without running Snakemake."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from stgrpo.config import ConfigError
+from stgrpo.workflow import CliArgs, Plan, touched_stages
+
+TASKS = ["cheese_sandwich", "burger", "cheeseburger", "double_cheeseburger"]
+
+
+def kinds(plan: Plan) -> Counter:
+    return Counter(e.checkpoint[1] if e.checkpoint else e.model_id for e in plan.evaluations)
+
+
+def test_the_paper_plan_has_the_full_matrix_every_baseline_and_the_expert():
+    plan = Plan("paper")
+    assert plan.tasks == tuple(TASKS)
+    found = kinds(plan)
+    assert found["grpo"] == 16  # Tables 2-4: 4 train x 4 eval tasks
+    assert found["sft"] == 4  # Table 1: each SFT model on its own task
+    for size in ("1.5b", "3b", "7b", "14b"):
+        assert found[f"base-qwen2.5-{size}"] == 4
+    assert found["expert-llm"] == 4 and found["planner"] == 4 and found["random"] == 4
+    assert len(plan.evaluations) == 48
+    assert plan.model_dir(plan.base) is None  # a hub model: no build job
+
+
+def test_the_demo_plan_builds_the_tiny_model_and_runs_the_matrix():
+    plan = Plan("demo")
+    assert kinds(plan)["grpo"] == 16
+    assert plan.model_dir(plan.base) == "results/demo/models/tiny"
+    assert "expert-planner" not in kinds(plan)  # the planner expert is the planner row
+
+
+def test_a_sweep_point_owns_only_the_stages_its_keys_touch():
+    plan = Plan("demo", sweep="grpo_lr_kl")
+    assert len(plan.points) == 6  # 3 learning rates x 2 KL coefficients
+    point = plan.points[0]
+    assert point.root == "results/demo/sweeps/grpo_lr_kl/grpo.lr_1e-05__grpo.kl_coef_0.0"
+    owned = {stage for stage in point.roots if point.owns(stage)}
+    assert owned == {"grpo", "eval"}
+    assert point.roots["sft"] == "results/demo"  # shared with the experiment
+    cfg = plan.job_config(point)
+    assert cfg.grpo.lr == 1e-5 and cfg.grpo.kl_coef == 0.0
+    assert cfg.paths.grpo == point.root and cfg.paths.sft == "results/demo"
+    assert {e.model_id for e in plan.point_evaluations(point)} == {
+        "cheese_sandwich-grpo", "burger-grpo"}
+
+
+@pytest.mark.parametrize("keys, stages", [
+    (["grpo.lr"], {"grpo", "eval"}),
+    (["sft.max_steps"], {"sft", "grpo", "eval"}),
+    (["data.val_fraction"], {"datasets", "sft", "grpo", "eval"}),
+    (["layouts.max_states"], {"layouts", "trajectories", "datasets", "sft", "grpo", "eval"}),
+    (["eval.sampling.max_tokens"], {"eval"}),
+])
+def test_touched_stages_follow_the_data_downstream(keys, stages):
+    assert touched_stages(keys) == stages
+
+
+def test_the_rerun_trigger_moves_with_the_stage_sections_only():
+    base = Plan("ci")
+    changed = Plan("ci", ["grpo.lr=1e-4"])
+    for stage in ("layouts", "trajectories", "datasets", "sft"):
+        assert base.trigger(stage, base.base, "task=burger") == \
+            changed.trigger(stage, changed.base, "task=burger")
+    assert base.trigger("grpo", base.base, "task=burger") != \
+        changed.trigger("grpo", changed.base, "task=burger")
+
+
+def test_cli_args_quote_for_the_shell_and_stay_out_of_snakemake_params():
+    args = CliArgs(["experiment=ci", "prompt.template=react v1"])
+    assert str(args) == "experiment=ci 'prompt.template=react v1'"
+    assert not isinstance(args, (str, list, tuple, dict))  # Snakemake cannot serialise it
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Plan("nope"), "unknown experiment 'nope'"),
+    (lambda: Plan("ci", sweep="nope"), "unknown sweep 'nope'"),
+    (lambda: Plan("ci", ["tasks=[pizza]"]), "config key 'tasks'"),
+    (lambda: Plan("ci", ["grpo.micro_batch_size=3"]), "grpo.micro_batch_size"),
+    (lambda: Plan("ci", ["workflow.baselines=[gpt9]"]), "unknown model 'gpt9'"),
+    (lambda: Plan("ci", ["results_dir=/abs"]), "relative path"),
+])
+def test_bad_names_and_overrides_fail_when_the_plan_is_built(make, message):
+    with pytest.raises(ConfigError, match=message):
+        make()
+
+
+def test_a_malformed_override_fails_naming_itself():
+    with pytest.raises(Exception, match="grpo.lr"):
+        Plan("ci", ["grpo.lr=[1,"])

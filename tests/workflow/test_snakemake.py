@@ -1,0 +1,151 @@
+"""The Snakemake workflow itself: the paper DAG plans without a GPU, bad input stops DAG
+construction, lint and format are clean, and the `ci` experiment runs end to end (tables
+consistent with the episode files, nothing reruns, a GRPO change reruns only GRPO and what
+depends on it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stgrpo.io import read_jsonl
+
+PROJECT = Path(__file__).resolve().parents[2]
+SNAKEFILE = PROJECT / "workflow" / "Snakefile"
+
+
+def snakemake(workdir: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Snakemake on the project's workflow, with `workdir` as working directory (results/
+    lands there) and this interpreter's environment first on PATH (the rules call python)."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args],
+        capture_output=True, text=True, timeout=timeout, env=env, check=False)
+
+
+def job_counts(output: str) -> Counter:
+    """The `Job stats` table of a (dry) run."""
+    table = output.split("Job stats:", 1)[1]
+    return Counter({m.group(1): int(m.group(2))
+                    for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)
+                    if m.group(1) != "total"})
+
+
+def test_the_paper_dag_plans_without_a_gpu(tmp_path):
+    run = snakemake(tmp_path, "-n", "--config", "experiment=paper")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert job_counts(run.stdout) == Counter({
+        "layouts": 4, "trajectories": 4, "datasets": 4, "sft": 4, "grpo": 4,
+        "evaluate": 48,  # 16 matrix + 4 SFT + 16 baselines + planner, random, expert x 4
+        "report": 1, "all": 1})
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_sweep_expands_into_points_that_share_the_untouched_stages(tmp_path):
+    run = snakemake(tmp_path, "-n", "--config", "experiment=ci", "sweep=grpo_lr_kl")
+    assert run.returncode == 0, run.stderr[-2000:]
+    counts = job_counts(run.stdout)
+    # the experiment's own jobs, plus 6 points x 2 tasks of GRPO and its evaluation
+    assert counts["grpo"] == 2 + 12 and counts["sft"] == 2
+    assert counts["evaluate"] == 12 + 12 and counts["sweep_summary"] == 1
+    assert "sweeps/grpo_lr_kl/grpo.lr_0.0001__grpo.kl_coef_0.04" in run.stdout
+
+
+@pytest.mark.parametrize("config, message", [
+    (["experiment=nope"], "unknown experiment 'nope'"),
+    (["experiment=ci", "sweep=nope"], "unknown sweep 'nope'"),
+    (["experiment=ci", "overrides=tasks=[pizza]"], "config key 'tasks'"),
+    (["experiment=ci", "overrides=grpo.lr=[1,"], "override 'grpo.lr=[1,'"),
+    (["experiment=ci", "overrides=grpo.no_such_key=1"], "no_such_key"),
+])
+def test_bad_input_fails_at_dag_construction_naming_it(tmp_path, config, message):
+    run = snakemake(tmp_path, "-n", "--config", *config)
+    assert run.returncode != 0
+    assert message in run.stdout + run.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_lint_and_format_are_clean(tmp_path):
+    lint = snakemake(tmp_path, "--lint", "--config", "experiment=ci")
+    assert lint.returncode == 0 and "good condition" in lint.stdout + lint.stderr, lint.stdout
+    fmt = subprocess.run([sys.executable, "-m", "snakefmt", "--check", str(SNAKEFILE.parent)],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert fmt.returncode == 0, fmt.stderr
+
+
+@pytest.fixture(scope="module")
+def ci_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("ci")
+    run = snakemake(workdir, "--cores", "2", "--config", "experiment=ci", timeout=1500)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    return workdir
+
+
+@pytest.mark.slow
+def test_ci_experiment_writes_tables_figures_and_manifest(ci_run):
+    root = ci_run / "results" / "ci"
+    for number in (1, 2, 3, 4):
+        for suffix in (".csv", ".md", ".tex"):
+            assert (root / "tables" / f"table{number}{suffix}").stat().st_size > 0
+        assert (root / "tables" / f"table{number}_vs_paper.md").is_file()
+    for figure in ("sr_by_model", "sr_matrix", "training_curves", "steps_to_optimal"):
+        assert (root / "figures" / f"{figure}.png").is_file()
+        assert (root / "figures" / f"{figure}.pdf").is_file()
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert set(manifest["config_hashes"]) == {"cheese_sandwich", "burger"}
+    assert manifest["data_hashes"]["burger"]["test_panel_hash"]
+    assert any(job.startswith("grpo/") for job in manifest["runtimes_s"])
+    assert "Table 2" in (root / "report.md").read_text()
+
+
+@pytest.mark.slow
+def test_every_table_number_traces_back_to_the_episodes_on_disk(ci_run):
+    root = ci_run / "results" / "ci"
+    results = pd.read_csv(root / "tables" / "results.csv")
+    assert len(results) == 12  # 2x2 GRPO matrix, 2 SFT, base, planner, random x 2 tasks
+    for _, row in results.iterrows():
+        path = root / "eval" / row.model_id / row.task / "episodes.jsonl"
+        episodes = [e for _, e in read_jsonl(path)]
+        wins = [e["steps"] for e in episodes if e["success"]]
+        assert row.n == len(episodes)
+        assert row.sr == pytest.approx(len(wins) / len(episodes))
+        assert row.asat == pytest.approx(sum(e["steps"] for e in episodes) / len(episodes))
+        if wins:
+            assert row.asst == pytest.approx(sum(wins) / len(wins))
+        else:
+            assert pd.isna(row.asst)
+    table2 = pd.read_csv(root / "tables" / "table2.csv", index_col=0)
+    grpo = results[results.role == "grpo"]
+    for _, row in grpo.iterrows():
+        assert table2.loc[row.train_task, row.task] == pytest.approx(row.sr)
+    table1 = pd.read_csv(root / "tables" / "table1.csv")
+    planner = table1[table1.role == "planner"]
+    assert (planner.sr > 0).all()  # the optimal planner solves the layouts within the timeout
+
+
+@pytest.mark.slow
+def test_nothing_reruns_and_a_grpo_change_reruns_only_grpo_downstream(ci_run):
+    again = snakemake(ci_run, "-n", "--config", "experiment=ci")
+    assert again.returncode == 0
+    assert "Nothing to be done" in again.stdout + again.stderr
+    changed = snakemake(ci_run, "-n", "--config", "experiment=ci",
+                        "overrides=grpo.kl_coef=0.0")
+    assert changed.returncode == 0, changed.stderr[-2000:]
+    # GRPO of both tasks, the four GRPO evaluations (2x2 matrix), the report
+    assert job_counts(changed.stdout) == Counter(
+        {"grpo": 2, "evaluate": 4, "report": 1, "all": 1})
+
+
+@pytest.mark.slow
+def test_the_html_report_renders(ci_run):
+    run = snakemake(ci_run, "--config", "experiment=ci", "--report", "report.html")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert (ci_run / "report.html").stat().st_size > 10_000
