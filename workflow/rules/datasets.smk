@@ -22,6 +22,9 @@ rule datasets:
         "{root}/benchmarks/datasets/{task}.tsv"
     conda:
         "../../environment.yml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         args=cli("task={task}"),
         config=trigger("datasets", "task={task}"),

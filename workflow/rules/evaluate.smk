@@ -15,6 +15,8 @@ rule evaluate:
     conda:
         "../../environment.yml"
     resources:
+        mem_mb=8000,
+        runtime=60,
         gpu=evaluation_gpus,
     params:
         args=lambda w: PLAN.args(run_of(w), *evaluation_overrides(w)),

@@ -15,6 +15,8 @@ rule trajectories:
     conda:
         "../../environment.yml"
     resources:
+        mem_mb=4000,
+        runtime=60,
         gpu=expert_gpus(),
     params:
         args=cli("task={task}"),

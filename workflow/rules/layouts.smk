@@ -18,6 +18,9 @@ rule layouts:
     conda:
         "../../environment.yml"
     threads: CFG.layouts.workers
+    resources:
+        mem_mb=4000,
+        runtime=30,
     params:
         args=cli("task={task}"),
         config=trigger("layouts", "task={task}"),

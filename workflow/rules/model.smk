@@ -11,6 +11,9 @@ rule model:
         "{root}/benchmarks/model/{name}.tsv"
     conda:
         "../../environment.yml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         args=cli("model={name}"),
         config=trigger("model", "model={name}"),

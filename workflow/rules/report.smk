@@ -41,6 +41,9 @@ rule report:
         "{root}/logs/report.log",
     conda:
         "../../environment.yml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         args=cli(),
     shell:
@@ -60,6 +63,9 @@ rule sweep_summary:
         "{root}/logs/sweeps/{sweep}.log",
     conda:
         "../../environment.yml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         args=lambda w: PLAN.args(PLAN.base, f"sweep={w.sweep}"),
     shell:

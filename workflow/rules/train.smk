@@ -16,6 +16,8 @@ rule sft:
         "../../environment.yml"
     threads: CFG.train.threads
     resources:
+        mem_mb=8000,
+        runtime=120,
         gpu=stage_gpus("sft"),
         nodes=CFG.sft.nodes,
     params:
@@ -40,6 +42,8 @@ rule grpo:
         "../../environment.yml"
     threads: CFG.train.threads
     resources:
+        mem_mb=8000,
+        runtime=120,
         gpu=stage_gpus("grpo"),
         nodes=CFG.grpo.nodes,
     params:
