@@ -11,9 +11,21 @@ rule report:
             category="Tables",
             caption="../report/table1.rst",
         ),
-        multiext("{root}/tables/table2", ".csv", ".md", ".tex"),
-        multiext("{root}/tables/table3", ".csv", ".md", ".tex"),
-        multiext("{root}/tables/table4", ".csv", ".md", ".tex"),
+        report(
+            multiext("{root}/tables/table2", ".csv", ".md", ".tex"),
+            category="Tables",
+            caption="../report/table2.rst",
+        ),
+        report(
+            multiext("{root}/tables/table3", ".csv", ".md", ".tex"),
+            category="Tables",
+            caption="../report/table3.rst",
+        ),
+        report(
+            multiext("{root}/tables/table4", ".csv", ".md", ".tex"),
+            category="Tables",
+            caption="../report/table4.rst",
+        ),
         "{root}/tables/results.csv",
         report(
             "{root}/figures/sr_by_model.png",
