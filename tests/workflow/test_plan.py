@@ -93,5 +93,5 @@ def test_bad_names_and_overrides_fail_when_the_plan_is_built(make, message):
 
 
 def test_a_malformed_override_fails_naming_itself():
-    with pytest.raises(Exception, match="grpo.lr"):
+    with pytest.raises(ConfigError, match=r"override 'grpo\.lr=\[1,' is not valid Hydra"):
         Plan("ci", ["grpo.lr=[1,"])
