@@ -134,3 +134,16 @@ def test_robotouille_files_join_train_and_leave_the_test_panel(examples_dir, tmp
     missing = config(tmp_path, "layouts.train.files=[/nonexistent.json]")
     with pytest.raises(ConfigError, match="not found"):
         layouts_stage.main(missing)
+
+
+def test_the_test_panel_keeps_only_layouts_an_optimal_agent_finishes_in_time(tmp_path):
+    # burger: some generated layouts need more than the paper's 15 turns
+    cfg = config(tmp_path, "layouts.test.count=12", "layouts.train.count=2", task="burger")
+    layouts_stage.main(cfg)
+    folder = tmp_path / "layouts/burger"
+    test = list(read_layout_records(folder / "test.jsonl"))
+    assert len(test) == 13 and all(r["optimal_steps"] <= 15 for _, r in test)
+    meta = json.loads((folder / "test.meta.json").read_text())
+    assert meta["skipped_over_timeout"]  # these seeds do include longer layouts
+    train_meta = json.loads((folder / "train.meta.json").read_text())
+    assert train_meta["skipped_over_timeout"] == []  # train keeps long layouts

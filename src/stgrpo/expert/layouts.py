@@ -6,7 +6,9 @@ writes `{results_dir}/layouts/{task}/train.jsonl` and `test.jsonl`. Each split t
 generated layouts from consecutive seeds (skipping repeats) until it has `count`, plus any
 Robotouille JSON `files`; the test split never contains a train layout (by content hash)
 and, with `include_default`, starts with the task's default Robotouille layout when that is
-not in train. Every record carries `optimal_steps` from the exact planner; a layout the
+not in train; with `within_timeout` (the test default), layouts whose optimal plan is longer
+than the task's timeout are skipped, since not even an optimal agent could finish them. Every
+record carries `optimal_steps` from the exact planner; a layout the
 planner cannot solve within `max_states` is reported by task, seed and hash and then skipped
 or fails the stage (`on_unsolvable`). The test file's `panel_hash` (in `{split}.meta.json`)
 versions the panel.
@@ -44,15 +46,21 @@ class SplitSpec:
     first_seed: int
     files: tuple[str, ...] = ()  # Robotouille JSON layouts added first
     include_default: bool = False  # the task's default layout first (test panels)
+    max_optimal: int | None = None  # longer optimal plans are skipped (None: no limit)
 
     @classmethod
     def from_config(cls, cfg: DictConfig, split: str) -> SplitSpec:
         key = f"layouts.{split}"
+        within = cfg.layouts[split].get("within_timeout", False)
+        if not isinstance(within, bool):
+            raise ConfigError(f"config key '{key}.within_timeout' must be true or false, "
+                              f"got {within!r}")
         return cls(
             count=require(cfg, f"{key}.count", int, minimum=0),
             first_seed=require(cfg, f"{key}.first_seed", int, minimum=0),
             files=tuple(cfg.layouts[split].get("files") or ()),
             include_default=bool(cfg.layouts[split].get("include_default", False)),
+            max_optimal=get_task(cfg.task).timeout if within else None,
         )
 
 
@@ -72,15 +80,17 @@ def layout_id(layout: Layout) -> str:
 
 def build_split(task: str, spec: SplitSpec, exclude: set[str], max_states: int,
                 on_unsolvable: str, workers: int = 1,
-                ) -> tuple[list[Layout], list[int], list[str]]:
-    """(layouts, their optimal lengths, ids of skipped unsolvable layouts)."""
-    layouts, lengths, skipped = [], [], []
+                ) -> tuple[list[Layout], list[int], list[str], list[str]]:
+    """(layouts, their optimal lengths, ids of skipped unsolvable layouts, ids of layouts
+    skipped because their optimal plan is longer than `spec.max_optimal`)."""
+    layouts, lengths, skipped, too_long = [], [], [], []
     seen = set(exclude)
 
     def plan(candidates: list[Layout]) -> int:
-        """Solve candidates (in parallel), keep the solvable ones; how many were kept."""
+        """Solve candidates (in parallel), keep the usable ones; how many were kept."""
         results = ordered_map(optimal_steps, [(lay, max_states) for lay in candidates],
                               workers, desc=f"layouts {task}", unit="layout")
+        kept_now = 0
         for layout, result in zip(candidates, results, strict=True):
             if isinstance(result, str):
                 reason = f"layout {layout_id(layout)}: {result}"
@@ -88,10 +98,13 @@ def build_split(task: str, spec: SplitSpec, exclude: set[str], max_states: int,
                     raise StageError(reason)
                 log.warning("skipped %s", reason)
                 skipped.append(layout_id(layout))
+            elif spec.max_optimal is not None and result > spec.max_optimal:
+                too_long.append(layout_id(layout))  # even an optimal agent would time out
             else:
                 layouts.append(layout)
                 lengths.append(result)
-        return len(candidates) - sum(isinstance(r, str) for r in results)
+                kept_now += 1
+        return kept_now
 
     plan([lay for lay in _fixed_layouts(task, spec) if _new(lay, seen)])
     # Seeds are tried in order until `count` new layouts are kept; a bounded number of
@@ -110,7 +123,7 @@ def build_split(task: str, spec: SplitSpec, exclude: set[str], max_states: int,
             raise StageError(f"layouts: only {kept} of {spec.count} new {task} layouts from "
                              f"seeds {spec.first_seed}..{spec.first_seed + 10 * spec.count + 99}")
         kept += plan(batch)
-    return layouts, lengths, skipped
+    return layouts, lengths, skipped, too_long
 
 
 def _new(layout: Layout, seen: set[str]) -> bool:
@@ -134,12 +147,12 @@ def panel_hash(layouts: list[Layout]) -> str:
 
 
 def write_split(directory: Path, split: str, layouts: list[Layout], lengths: list[int],
-                skipped: list[str]) -> None:
+                skipped: list[str], too_long: list[str]) -> None:
     write_layouts(directory / f"{split}.jsonl", layouts,
                   [{"optimal_steps": n, "split": split} for n in lengths])
     meta = {"split": split, "layouts": len(layouts), "panel_hash": panel_hash(layouts),
             "mean_optimal_steps": sum(lengths) / len(lengths) if lengths else None,
-            "skipped_unsolvable": skipped}
+            "skipped_unsolvable": skipped, "skipped_over_timeout": too_long}
     write_json(directory / f"{split}.meta.json", meta)
 
 
