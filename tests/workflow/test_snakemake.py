@@ -6,29 +6,16 @@ depends on it)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from stgrpo.io import read_jsonl
-
-PROJECT = Path(__file__).resolve().parents[2]
-SNAKEFILE = PROJECT / "workflow" / "Snakefile"
-
-
-def snakemake(workdir: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Snakemake on the project's workflow, with `workdir` as working directory (results/
-    lands there) and this interpreter's environment first on PATH (the rules call python)."""
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args],
-        capture_output=True, text=True, timeout=timeout, env=env, check=False)
+from tests.workflow.runner import SNAKEFILE, snakemake
 
 
 def job_counts(output: str) -> Counter:

@@ -1,0 +1,120 @@
+"""The `ci` experiment through `snakemake --profile workflow/profiles/slurm` on a real
+one-node SLURM cluster (tools/slurm_cluster.py): every rule is submitted with the
+resources the profile and the Hydra config declare, and the tables equal a local run's."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.workflow.runner import PROJECT, snakemake
+
+pytestmark = [pytest.mark.slurm, pytest.mark.slow]
+CLUSTER = [sys.executable, str(PROJECT / "tools" / "slurm_cluster.py")]
+PROFILE = PROJECT / "workflow" / "profiles" / "slurm"
+# the local cluster has no slurmdbd: status from squeue (MinJobAge keeps finished jobs),
+# no account to guess, and a short first wait
+LOCAL_CLUSTER_OPTIONS = ["--slurm-status-command", "squeue", "--slurm-no-account",
+                         "--slurm-init-seconds-before-status-checks", "2"]
+# evaluated models ask for a (fake) GPU, so GPU requests are checked too; the tiny model
+# still runs on the CPU
+OVERRIDES = "overrides=model.gpus=1"
+
+
+def can_run_slurm() -> str | None:
+    if os.geteuid() != 0:
+        return "the local SLURM cluster needs root"
+    if not (shutil.which("slurmctld") or shutil.which("apt-get")):
+        return "neither slurm nor apt-get is installed"
+    return None
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    reason = can_run_slurm()
+    if reason:
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("slurm")
+    start = subprocess.run([*CLUSTER, "start", "--dir", str(folder)], capture_output=True,
+                           text=True, timeout=600, check=False)
+    if start.returncode != 0:
+        pytest.skip(f"the local SLURM cluster did not start: {start.stderr[-500:]}")
+    yield folder
+    subprocess.run([*CLUSTER, "stop", "--dir", str(folder)], timeout=60, check=False)
+
+
+@pytest.fixture(scope="module")
+def slurm_run(cluster, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("ci-slurm")
+    run = snakemake(workdir, "--profile", str(PROFILE), *LOCAL_CLUSTER_OPTIONS,
+                    "--config", "experiment=ci", OVERRIDES, timeout=1800)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    return workdir
+
+
+def submitted_jobs() -> list[dict]:
+    """`scontrol show job -o` of every job the cluster remembers, as dicts."""
+    text = subprocess.run(["scontrol", "show", "job", "-o"], capture_output=True, text=True,
+                          check=True).stdout
+    jobs = []
+    for line in text.splitlines():
+        fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+        if fields.get("Comment", "").startswith("rule_"):
+            jobs.append(fields)
+    return jobs
+
+
+def profile_resources(rule: str) -> dict:
+    profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
+    return {**profile["default-resources"], **profile["set-resources"].get(rule, {})}
+
+
+def test_every_rule_is_submitted_with_the_declared_resources(slurm_run):
+    jobs = submitted_jobs()
+    rules = {job["Comment"].removeprefix("rule_").split("_wildcards")[0] for job in jobs}
+    assert {"layouts", "model", "trajectories", "datasets", "sft", "grpo", "evaluate",
+            "report"} <= rules
+    for job in jobs:
+        rule = job["Comment"].removeprefix("rule_").split("_wildcards")[0]
+        declared = profile_resources(rule)
+        assert job["JobState"] == "COMPLETED", job
+        assert job["Partition"] == declared["slurm_partition"], (rule, job["Partition"])
+        assert job["MinMemoryNode"] == f"{declared['mem_mb']}M", (rule, job["MinMemoryNode"])
+        hours, minutes = divmod(declared["runtime"], 60)
+        limit = job["TimeLimit"]
+        assert limit.endswith(f"{hours:02d}:{minutes:02d}:00"), (rule, limit)
+        gpus = job.get("TresPerJob", "")
+        if rule == "evaluate" and any(p in job.get("Command", "") for p in ("planner", "random")):
+            assert "gpu" not in gpus
+    evaluations = [j for j in jobs if j["Comment"].startswith("rule_evaluate")]
+    assert any(j.get("TresPerJob") == "gres:gpu:1" for j in evaluations)  # model.gpus=1
+
+
+def test_the_tables_equal_a_local_run(slurm_run, tmp_path):
+    local = snakemake(tmp_path, "--cores", "2", "--config", "experiment=ci", OVERRIDES,
+                      timeout=1500)
+    assert local.returncode == 0, local.stderr[-3000:]
+    ours = pd.read_csv(slurm_run / "results/ci/tables/results.csv")
+    theirs = pd.read_csv(tmp_path / "results/ci/tables/results.csv")
+    pd.testing.assert_frame_equal(ours, theirs)
+    for number in (1, 2, 3, 4):
+        name = f"results/ci/tables/table{number}.csv"
+        assert (slurm_run / name).read_bytes() == (tmp_path / name).read_bytes()
+
+
+def test_the_slurm_profile_declares_every_rule_it_names():
+    profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
+    assert profile["executor"] == "slurm"
+    rules = set()
+    for path in (PROJECT / "workflow" / "rules").glob("*.smk"):
+        rules |= {line.split()[1].rstrip(":") for line in path.read_text().splitlines()
+                  if line.startswith("rule ")}
+    assert set(profile["set-resources"]) <= rules
+    assert Path(PROFILE / "config.yaml").read_text().count("#") > 10  # keys are commented
