@@ -18,7 +18,7 @@ CORES ?= $(shell nproc)
 # Snakemake's jobs run `python -m stgrpo...`: the virtualenv comes first on PATH.
 SNAKEMAKE := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/snakemake
 
-.PHONY: demo test test-vllm test-verl lint bench clean slurm-profile
+.PHONY: demo test test-slurm test-vllm test-verl lint bench clean slurm-profile
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks tools
 	$(PY) -m snakefmt --check workflow
 	$(PY) -m pytest -q
+
+# The `ci` experiment through the SLURM profile on a real one-node cluster started here
+# (tools/slurm_cluster.py: needs root and Debian's slurm packages, which it installs).
+test-slurm: $(STAMP)
+	STGRPO_TEST_SLURM=1 $(PY) -m pytest -q -m slurm tests/workflow/test_slurm.py
 
 # Lets a bare `snakemake --profile slurm` find workflow/profiles/slurm from any folder.
 slurm-profile:
