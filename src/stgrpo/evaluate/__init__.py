@@ -1,1 +1,14 @@
 """Evaluation: batched multi-turn rollouts, the paper's metrics with intervals, baselines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from stgrpo.config import stage_root
+
+
+def eval_dir(cfg: DictConfig, model_id: str, task: str) -> Path:
+    """`{paths.eval}/eval/{model_id}/{task}`: one evaluation's episodes, metrics and strips."""
+    return stage_root(cfg, "eval") / "eval" / model_id / task

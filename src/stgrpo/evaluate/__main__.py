@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root, to_yaml
 from stgrpo.data.prompts import TEMPLATES, template_hash
+from stgrpo.evaluate import eval_dir
 from stgrpo.evaluate.metrics import summarise_episodes
 from stgrpo.evaluate.policies import PlannerPolicy, RandomPolicy
 from stgrpo.expert.layouts import layout_id, panel_hash
@@ -147,7 +148,7 @@ def main(cfg: DictConfig) -> None:
     if 0 < first < len(panel):  # the paper's 10-layout panel, reported beside the full one
         metrics["paper_panel"] = summarise_episodes(
             records[:first * cfg.eval.episodes_per_layout], seed=cfg.seed)
-    out = stage_root(cfg, "eval") / "eval" / identity / task
+    out = eval_dir(cfg, identity, task)
     write_jsonl(out / "episodes.jsonl", records)
     if cfg.eval.get("render", False):
         render_examples(episodes, out)

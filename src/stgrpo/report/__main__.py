@@ -19,9 +19,11 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from stgrpo.config import require, run_cli
+from stgrpo.evaluate import eval_dir
 from stgrpo.io import write_json, write_text
 from stgrpo.report import figures, tables
 from stgrpo.report.manifest import build_manifest
+from stgrpo.workflow import checkpoint_evaluation
 
 log = logging.getLogger(__name__)
 PROJECT = Path(__file__).resolve().parents[3]
@@ -31,12 +33,15 @@ TITLES = {1: "Table 1: SR / ASAT / ASST per task (95% intervals)",
           4: "Table 4: ASST, trained on (rows) x evaluated on (columns)"}
 
 
-def write_table(frame: pd.DataFrame, stem: Path, index: bool = False, latex: bool = True) -> None:
-    write_text(stem.with_suffix(".csv"), frame.to_csv(index=index))
-    markdown = frame.to_markdown(index=index, disable_numparse=True)
+def write_table(stem: Path, data: pd.DataFrame, shown: pd.DataFrame | None = None,
+                index: bool = False, latex: bool = True) -> None:
+    """`data` as CSV; `shown` (the printed form, `data` by default) as Markdown and LaTeX."""
+    shown = data if shown is None else shown
+    write_text(stem.with_suffix(".csv"), data.to_csv(index=index))
+    markdown = shown.to_markdown(index=index, disable_numparse=True)
     write_text(stem.with_suffix(".md"), markdown + "\n")
     if latex:
-        write_text(stem.with_suffix(".tex"), frame.to_latex(index=index, na_rep="—"))
+        write_text(stem.with_suffix(".tex"), shown.to_latex(index=index, na_rep="—"))
 
 
 def main(cfg: DictConfig) -> None:
@@ -45,27 +50,19 @@ def main(cfg: DictConfig) -> None:
     out = root / "tables"
     write_text(out / "results.csv", results.to_csv(index=False))
     table1 = tables.table1(cfg, results)
-    write_text(out / "table1.csv", table1.to_csv(index=False))
-    shown = tables.display(table1)
-    write_text(out / "table1.md", shown.to_markdown(index=False, disable_numparse=True) + "\n")
-    write_text(out / "table1.tex", shown.to_latex(index=False))
-    write_table(tables.table1_vs_paper(cfg, table1), out / "table1_vs_paper", latex=False)
+    write_table(out / "table1", table1, tables.display(table1))
+    write_table(out / "table1_vs_paper", tables.table1_vs_paper(cfg, table1), latex=False)
     matrices = {}
-    matrix_stage = cfg.workflow.matrix
     for number, metric in tables.MATRIX_TABLES.items():
-        if not matrix_stage:
-            break
         matrices[metric] = tables.matrix(cfg, results, metric)
-        write_text(out / f"table{number}.csv", matrices[metric].to_csv())
-        shown = tables.display_matrix(matrices[metric], metric)
-        write_text(out / f"table{number}.md", shown.to_markdown(disable_numparse=True) + "\n")
-        write_text(out / f"table{number}.tex", shown.to_latex())
-        write_table(tables.matrix_vs_paper(cfg, results, metric),
-                    out / f"table{number}_vs_paper", latex=False)
+        write_table(out / f"table{number}", matrices[metric],
+                    tables.display_matrix(matrices[metric], metric), index=True)
+        write_table(out / f"table{number}_vs_paper",
+                    tables.matrix_vs_paper(cfg, results, metric), latex=False)
     pictures = root / "figures"
     figures.sr_bars(table1, list(cfg.tasks), pictures / "sr_by_model")
-    if "sr" in matrices:
-        figures.sr_heatmap(matrices["sr"], f"SR of {matrix_stage} models", pictures / "sr_matrix")
+    figures.sr_heatmap(matrices["sr"], f"SR of {cfg.workflow.matrix} models",
+                       pictures / "sr_matrix")
     figures.training_curves(cfg, pictures / "training_curves")
     figures.steps_to_optimal(cfg, table1, pictures / "steps_to_optimal")
     write_text(root / "report.md", markdown_report(cfg, root))
@@ -78,20 +75,18 @@ def markdown_report(cfg: DictConfig, root: Path) -> str:
     parts = [f"# stgrpo results: experiment `{cfg.exp}`", "",
              "Cells: value [95% interval] (SR: Wilson; ASAT, ASST: bootstrap). "
              "`ours / paper` in the comparisons; — where undefined or not in the paper.", ""]
+    tables_dir = root / "tables"
     for number in (1, 2, 3, 4):
-        path = root / "tables" / f"table{number}.md"
-        if not path.is_file():
-            continue
-        parts += [f"## {TITLES[number]}", "", path.read_text(), "",
+        parts += [f"## {TITLES[number]}", "", (tables_dir / f"table{number}.md").read_text(), "",
                   "Beside the paper:", "",
-                  (root / "tables" / f"table{number}_vs_paper.md").read_text(), ""]
+                  (tables_dir / f"table{number}_vs_paper.md").read_text(), ""]
     parts += ["## Figures", ""]
     for name in ("sr_by_model", "sr_matrix", "training_curves", "steps_to_optimal"):
-        if (root / "figures" / f"{name}.png").is_file():
-            parts += [f"![{name}](figures/{name}.png)", ""]
+        parts += [f"![{name}](figures/{name}.png)", ""]
     parts += ["## Episodes (SFT & GRPO model on its own task)", ""]
     for task in cfg.tasks:
-        folder = Path(cfg.paths.eval) / "eval" / f"{task}-{cfg.workflow.matrix}" / task
+        model = checkpoint_evaluation(task, cfg.workflow.matrix, task).model_id
+        folder = eval_dir(cfg, model, task)
         for kind in ("success", "failure"):
             if (folder / f"{kind}.png").is_file():
                 rel = os.path.relpath(folder / f"{kind}.png", root)

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig
 
-from stgrpo.config import stage_root
+from stgrpo.evaluate import eval_dir
 from stgrpo.io import read_jsonl
+from stgrpo.train.settings import stage_dir
 
 
 def _pyplot():
@@ -85,7 +86,7 @@ def training_curves(cfg: DictConfig, stem: Path) -> list[Path]:
     signals = {"sft": "loss", "grpo": "reward_mean"}
     for ax, stage in zip(axes[0], stages, strict=False):
         for task in cfg.tasks:
-            path = stage_root(cfg, stage) / "checkpoints" / task / stage / "metrics.csv"
+            path = stage_dir(cfg, stage, task) / "metrics.csv"
             if not path.is_file():
                 continue
             rows = pd.read_csv(path)
@@ -106,7 +107,7 @@ def steps_to_optimal(cfg: DictConfig, table1: pd.DataFrame, stem: Path) -> list[
     for ax, task in zip(axes[0], tasks, strict=True):
         data, labels = [], []
         for _, record in table1[table1.task == task].iterrows():
-            path = (stage_root(cfg, "eval") / "eval" / record.model_id / task / "episodes.jsonl")
+            path = eval_dir(cfg, record.model_id, task) / "episodes.jsonl"
             ratios = [e["steps"] / e["optimal_steps"] for _, e in read_jsonl(path)
                       if e["success"] and e.get("optimal_steps")]
             if ratios:

@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from stgrpo.config import stage_root
 from stgrpo.data.prompts import template_hash
+from stgrpo.train.settings import stage_dir
 from stgrpo.workflow import READS, STAGES, config_hash
 
 PACKAGES = ("stgrpo", "torch", "transformers", "trl", "datasets", "hydra-core", "omegaconf",
@@ -71,7 +72,7 @@ def data_hashes(cfg: DictConfig) -> dict:
         entry["datasets"] = {name: info.get("sha256")
                              for name, info in (datasets.get("files") or {}).items()}
         for stage in cfg.workflow.stages:
-            summary = stage_root(cfg, stage) / "checkpoints" / task / stage / "summary.json"
+            summary = stage_dir(cfg, stage, task) / "summary.json"
             entry[f"{stage}_fingerprint"] = _json(summary).get("fingerprint")
         found[task] = entry
     return found

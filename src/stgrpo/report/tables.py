@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig
 
-from stgrpo.config import StageError, stage_root
+from stgrpo.config import StageError
+from stgrpo.evaluate import eval_dir
 from stgrpo.workflow import Evaluation, evaluations
 
 METRICS = ("sr", "asat", "asst")
@@ -25,7 +26,7 @@ PAPER_TRAINED_MODEL = "qwen2.5-1.5b"  # the paper's SFT/GRPO model and its own b
 
 
 def metrics_path(cfg: DictConfig, evaluation: Evaluation) -> Path:
-    return stage_root(cfg, "eval") / "eval" / evaluation.model_id / evaluation.task / "metrics.json"
+    return eval_dir(cfg, evaluation.model_id, evaluation.task) / "metrics.json"
 
 
 def role(evaluation: Evaluation) -> str:
