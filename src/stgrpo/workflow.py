@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -64,7 +65,7 @@ class CliArgs:
         self.overrides = tuple(overrides)
 
     def __str__(self) -> str:
-        return " ".join(_shell_quote(o) for o in self.overrides)
+        return " ".join(shlex.quote(o) for o in self.overrides)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, CliArgs) and other.overrides == self.overrides
@@ -75,7 +76,6 @@ class CliArgs:
 
 @dataclass(frozen=True)
 class Run:
-    name: str                           # "" for the experiment, "{sweep}/{point}" for a point
     root: str                           # the folder of the stages it owns
     overrides: tuple[str, ...]          # experiment, user and point overrides, and paths.*
     roots: dict[str, str] = field(hash=False)  # stage -> folder of its outputs
@@ -96,13 +96,11 @@ class Evaluation:
 
 class Plan:
     def __init__(self, experiment: str, overrides: Sequence[str] = (), sweep: str | None = None):
-        self.experiment = experiment
         _check_option("experiment", experiment)
         if sweep:
             _check_option("sweep", sweep)
-        self.user_overrides = tuple(overrides)
-        check_syntax(self.user_overrides)
-        self.base_overrides = (f"experiment={experiment}", *self.user_overrides)
+        check_syntax(overrides)
+        self.base_overrides = (f"experiment={experiment}", *overrides)
         self.cfg = compose_checked(self.base_overrides)
         self.tasks = tuple(self.cfg.tasks)
         unknown = sorted(set(self.tasks) - set(TASKS))
@@ -111,7 +109,7 @@ class Plan:
                               f"got {list(self.tasks)}")
         self.root = str(require(self.cfg, "results_dir", str))
         check_root(self.root)
-        base = Run("", self.root, self.base_overrides, dict.fromkeys(STAGES, self.root),
+        base = Run(self.root, self.base_overrides, dict.fromkeys(STAGES, self.root),
                    self.tasks)
         self.runs = [base]
         self.sweep = None
@@ -140,8 +138,8 @@ class Plan:
     def point_evaluations(self, run: Run) -> list[Evaluation]:
         """A sweep point evaluates its trained models that the sweep touched, each on its
         own training task."""
-        return [checkpoint_evaluation(task, stage, task) for task in run.tasks
-                for stage in self.cfg.workflow.stages if run.owns(stage)]
+        return own_task_evaluations(run.tasks,
+                                    [s for s in self.cfg.workflow.stages if run.owns(s)])
 
     def evaluations_of(self, run: Run) -> list[Evaluation]:
         return self.evaluations if run is self.base else self.point_evaluations(run)
@@ -219,6 +217,11 @@ def check_training(cfg: DictConfig) -> None:
         read_settings(cfg, stage)
 
 
+def own_task_evaluations(tasks: Sequence[str], stages: Sequence[str]) -> list[Evaluation]:
+    """Each task's checkpoints of `stages`, evaluated on that task (what a sweep point runs)."""
+    return [checkpoint_evaluation(task, stage, task) for task in tasks for stage in stages]
+
+
 def checkpoint_evaluation(train_task: str, stage: str, task: str) -> Evaluation:
     return Evaluation(f"{train_task}-{stage}", task,
                       ("eval.policy=checkpoint", f"eval.train_task={train_task}",
@@ -248,6 +251,15 @@ def point_root(results_dir: str, sweep_name: str, point: Sequence[str]) -> str:
     return f"{results_dir}/sweeps/{sweep_name}/" + "__".join(o.replace("=", "_") for o in point)
 
 
+def sweep_tasks(sweep: DictConfig, tasks: Sequence[str]) -> tuple[str, ...]:
+    """The tasks a sweep trains and evaluates: its `tasks`, else all the experiment's."""
+    chosen = tuple(sweep.get("tasks") or tasks)
+    if set(chosen) - set(tasks):
+        raise ConfigError(f"config key 'sweep.tasks' must be among the experiment's tasks "
+                          f"{list(tasks)}, got {list(chosen)}")
+    return chosen
+
+
 def touched_stages(keys: Sequence[str]) -> set[str]:
     """Stages that read any of `keys`, and every stage downstream of them."""
     touched = {stage for stage in STAGES for key in keys
@@ -261,12 +273,8 @@ def touched_stages(keys: Sequence[str]) -> set[str]:
 
 
 def sweep_runs(plan: Plan, sweep: DictConfig) -> list[Run]:
-    keys = list(sweep.grid)
-    touched = touched_stages(keys)
-    tasks = tuple(sweep.get("tasks") or plan.tasks)
-    if set(tasks) - set(plan.tasks):
-        raise ConfigError(f"config key 'sweep.tasks' must be among the experiment's tasks "
-                          f"{list(plan.tasks)}, got {list(tasks)}")
+    touched = touched_stages(list(sweep.grid))
+    tasks = sweep_tasks(sweep, plan.tasks)
     runs = []
     for point in sweep_points(sweep):
         root = point_root(plan.root, sweep.name, point)
@@ -274,7 +282,7 @@ def sweep_runs(plan: Plan, sweep: DictConfig) -> list[Run]:
         overrides = (*plan.base_overrides, *point,
                      *(f"paths.{stage}={root}" for stage in STAGES if stage in touched))
         compose_checked(overrides)  # a bad grid value fails here, before any job
-        runs.append(Run(root.split("/sweeps/", 1)[1], root, overrides, roots, tasks))
+        runs.append(Run(root, overrides, roots, tasks))
     return runs
 
 
@@ -290,11 +298,13 @@ def compose_checked(overrides: tuple[str, ...]) -> DictConfig:
 
 
 def config_hash(cfg: DictConfig, stage: str) -> str:
-    sections = {key: OmegaConf.to_container(OmegaConf.select(cfg, key), resolve=True)
-                if OmegaConf.is_config(OmegaConf.select(cfg, key))
-                else OmegaConf.select(cfg, key) for key in READS[stage]}
+    sections = {key: _plain(OmegaConf.select(cfg, key)) for key in READS[stage]}
     text = json.dumps(sections, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plain(value):
+    return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
 
 
 def _overlaps(key: str, section: str) -> bool:
@@ -316,12 +326,6 @@ def _override_value(value) -> str:
     if OmegaConf.is_config(value) or not text or set(text) & set(" ,[]{}()'\"=:/\\"):
         raise ConfigError(f"sweep values must be plain numbers or words, got {value!r}")
     return text
-
-
-def _shell_quote(word: str) -> str:
-    import shlex
-
-    return shlex.quote(word)
 
 
 def check_syntax(overrides: Sequence[str]) -> None:

@@ -104,12 +104,16 @@ def evaluation_gpus(wildcards):
     return PLAN.job_config(run_of(wildcards), *extra).model.gpus
 
 
+def metrics_file(run, evaluation):
+    """The file the evaluate rule writes last for `evaluation` in `run`."""
+    return (
+        f"{run.roots['eval']}/eval/{evaluation.model_id}/{evaluation.task}/metrics.json"
+    )
+
+
 def report_inputs(wildcards):
     run = run_of(wildcards)
-    found = [
-        f"{run.roots['eval']}/eval/{e.model_id}/{e.task}/metrics.json"
-        for e in PLAN.evaluations_of(run)
-    ]
+    found = [metrics_file(run, e) for e in PLAN.evaluations_of(run)]
     found += [
         f"{run.roots[stage]}/checkpoints/{task}/{stage}"
         for task in run.tasks
@@ -120,7 +124,5 @@ def report_inputs(wildcards):
 
 def sweep_inputs(wildcards):
     return [
-        f"{run.roots['eval']}/eval/{e.model_id}/{e.task}/metrics.json"
-        for run in PLAN.points
-        for e in PLAN.point_evaluations(run)
+        metrics_file(run, e) for run in PLAN.points for e in PLAN.point_evaluations(run)
     ]

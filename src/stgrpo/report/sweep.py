@@ -13,12 +13,20 @@ import json
 from pathlib import Path
 
 import pandas as pd
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from stgrpo.config import ConfigError, StageError, require, run_cli
+from stgrpo.evaluate import eval_dir
 from stgrpo.io import write_text
 from stgrpo.report.figures import _pyplot, save
-from stgrpo.workflow import point_root, sweep_points, touched_stages
+from stgrpo.train.settings import stage_dir
+from stgrpo.workflow import (
+    own_task_evaluations,
+    point_root,
+    sweep_points,
+    sweep_tasks,
+    touched_stages,
+)
 
 
 def collect(cfg: DictConfig) -> pd.DataFrame:
@@ -27,25 +35,29 @@ def collect(cfg: DictConfig) -> pd.DataFrame:
         raise ConfigError("config key 'sweep' is missing: name a sweep (sweep=grpo_lr_kl)")
     root = require(cfg, "results_dir", str)
     touched = touched_stages(list(sweep.grid))
-    stages = [s for s in cfg.workflow.stages if s in touched]
+    evaluations = own_task_evaluations(sweep_tasks(sweep, cfg.tasks),
+                                       [s for s in cfg.workflow.stages if s in touched])
     rows = []
     for point in sweep_points(sweep):
-        folder = Path(point_root(root, sweep.name, point))
+        folder = point_root(root, sweep.name, point)
+        # the point's stage folders, as the workflow sets them (paths.* of touched stages)
+        point_cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(
+            [f"paths.{stage}={folder}" for stage in sorted(touched)]))
         values = dict(o.split("=", 1) for o in point)
-        for task in sweep.get("tasks") or cfg.tasks:
-            for stage in stages:
-                path = folder / "eval" / f"{task}-{stage}" / task / "metrics.json"
-                if not path.is_file():
-                    raise StageError(f"{path} not found: the sweep point has not run")
-                metrics = json.loads(path.read_text())
-                summary = folder / "checkpoints" / task / stage / "summary.json"
-                after = (json.loads(summary.read_text()).get("validation_after") or {}
-                         if summary.is_file() else {})
-                rows.append({**values, "task": task, "stage": stage, "n": metrics["n"],
-                             "sr": metrics["sr"], "sr_lo": metrics["sr_ci"][0],
-                             "sr_hi": metrics["sr_ci"][1], "asat": metrics["asat"],
-                             "asst": metrics["asst"],
-                             "val_accuracy": after.get("accuracy"), "point": folder.name})
+        for evaluation in evaluations:
+            task, stage = evaluation.task, evaluation.checkpoint[1]
+            path = eval_dir(point_cfg, evaluation.model_id, task) / "metrics.json"
+            if not path.is_file():
+                raise StageError(f"{path} not found: the sweep point has not run")
+            metrics = json.loads(path.read_text())
+            summary = stage_dir(point_cfg, stage, task) / "summary.json"
+            after = (json.loads(summary.read_text()).get("validation_after") or {}
+                     if summary.is_file() else {})
+            rows.append({**values, "task": task, "stage": stage, "n": metrics["n"],
+                         "sr": metrics["sr"], "sr_lo": metrics["sr_ci"][0],
+                         "sr_hi": metrics["sr_ci"][1], "asat": metrics["asat"],
+                         "asst": metrics["asst"], "val_accuracy": after.get("accuracy"),
+                         "point": Path(folder).name})
     return pd.DataFrame(rows)
 
 
