@@ -29,8 +29,8 @@ OVERRIDES = "overrides=model.gpus=1"
 
 
 def can_run_slurm() -> str | None:
-    if os.environ.get("STGRPO_TEST_SLURM") != "1":
-        return "set STGRPO_TEST_SLURM=1 to start the local SLURM cluster (make test-slurm)"
+    if os.environ.get("STGRPO_TEST_SLURM") == "0":
+        return "STGRPO_TEST_SLURM=0: the local SLURM cluster is not started"
     if os.geteuid() != 0:
         return "the local SLURM cluster needs root"
     if not (shutil.which("slurmctld") or shutil.which("apt-get")):
@@ -118,5 +118,9 @@ def test_the_slurm_profile_declares_only_rules_that_exist():
     for path in (PROJECT / "workflow" / "rules").glob("*.smk"):
         rules |= {line.split()[1].rstrip(":") for line in path.read_text().splitlines()
                   if line.startswith("rule ")}
-    assert set(profile["set-resources"]) <= rules
+    assert set(profile["set-resources"]) == rules
+    # the rules' own CPU-scale mem_mb/runtime win over default-resources: each rule must
+    # name its cluster values
+    for rule, resources in profile["set-resources"].items():
+        assert {"mem_mb", "runtime"} <= set(resources), rule
     assert Path(PROFILE / "config.yaml").read_text().count("#") > 10  # keys are commented
