@@ -3,6 +3,7 @@ JSON / JSON-lines formats every stage writes are written and read one way."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -59,3 +60,8 @@ def read_jsonl(path: str | os.PathLike,
                 yield source, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise error(f"{source}: not valid JSON ({exc})") from None
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """The sha256 of a file's bytes (data manifests record it; readers check it)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -18,3 +18,20 @@ def snakemake(workdir: Path, *args: str, timeout: int = 300) -> subprocess.Compl
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args],
         capture_output=True, text=True, timeout=timeout, env=env, check=False)
+
+
+def start_snakemake(workdir: Path, *args: str) -> subprocess.Popen:
+    """`snakemake(...)` in the background, in its own process group (so a test can signal
+    the whole run as a scheduler would)."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        start_new_session=True)
+
+
+def table_files(workdir: Path, exp: str = "ci") -> dict[str, bytes]:
+    """The bytes of the tidy results and of Tables 1-4 (.csv) of a finished run."""
+    tables = workdir / "results" / exp / "tables"
+    names = ["results.csv", *(f"table{n}.csv" for n in (1, 2, 3, 4))]
+    return {name: (tables / name).read_bytes() for name in names}

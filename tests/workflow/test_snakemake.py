@@ -68,14 +68,6 @@ def test_lint_and_format_are_clean(tmp_path):
     assert fmt.returncode == 0, fmt.stderr
 
 
-@pytest.fixture(scope="module")
-def ci_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("ci")
-    run = snakemake(workdir, "--cores", "2", "--config", "experiment=ci", timeout=1500)
-    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
-    return workdir
-
-
 @pytest.mark.slow
 def test_ci_experiment_writes_tables_figures_and_manifest(ci_run):
     root = ci_run / "results" / "ci"

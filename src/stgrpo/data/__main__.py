@@ -9,7 +9,6 @@ reads `{results_dir}/trajectories/{data.expert}/{task}.jsonl` and writes
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from omegaconf import DictConfig
@@ -19,7 +18,7 @@ from stgrpo.data.datasets import RL_SCHEMA, SFT_SCHEMA, rows, split_layouts, wri
 from stgrpo.data.prompts import TEMPLATES, template_hash
 from stgrpo.data.reward import MODES
 from stgrpo.expert.trajectories import read_trajectories
-from stgrpo.io import write_json, write_text
+from stgrpo.io import sha256_file, write_json, write_text
 from stgrpo.kitchen.tasks import TASKS
 
 log = logging.getLogger("stgrpo.data")
@@ -45,7 +44,7 @@ def main(cfg: DictConfig) -> None:
              "val": [r for r in records if r["layout"] in val_layouts]}
     out = stage_root(cfg, "datasets") / "datasets" / task
     manifest = {"task": task, "source": str(source),
-                "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+                "source_sha256": sha256_file(source),
                 "template": template, "template_hash": template_hash(template),
                 "reward_mode": reward_mode, "files": {}, "layouts": {}}
     for split, part in parts.items():

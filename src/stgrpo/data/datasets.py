@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stgrpo.data.prompts import build_messages, format_response, template_hash
-from stgrpo.io import atomic_open
+from stgrpo.io import atomic_open, sha256_file
 
 ABILITY = "planning"
 MESSAGE = pa.struct([("role", pa.string()), ("content", pa.string())])
@@ -81,7 +81,7 @@ def write_parquet(path: Path, table_rows: list[dict], schema: pa.Schema) -> str:
     table = pa.Table.from_pylist(table_rows, schema=schema)
     with atomic_open(path, "wb") as handle:
         pq.write_table(table, handle, compression="zstd")
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha256_file(path)
 
 
 def read_checked(path: str | Path, schema: pa.Schema) -> pa.Table:

@@ -6,7 +6,6 @@ fingerprints), the prompt template's hash, and every job's runtime (Snakemake be
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import subprocess
 from importlib import metadata
@@ -16,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from stgrpo.config import stage_root
 from stgrpo.data.prompts import template_hash
+from stgrpo.io import sha256_file
 from stgrpo.train.settings import stage_dir
 from stgrpo.workflow import READS, STAGES, config_hash
 
@@ -56,7 +56,7 @@ def stage_hashes(cfg: DictConfig) -> dict:
 
 
 def sha256(path: Path) -> str | None:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    return sha256_file(path) if path.is_file() else None
 
 
 def data_hashes(cfg: DictConfig) -> dict:

@@ -13,7 +13,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from stgrpo.config import ConfigError, StageError, require, to_yaml
-from stgrpo.io import write_json, write_text
+from stgrpo.io import sha256_file, write_json, write_text
 from stgrpo.train.outputs import RunFolder, fingerprint, metric_rows, plot_curve, write_metrics
 from stgrpo.train.settings import StageSettings, dataset_dir, read_settings, stage_dir
 from stgrpo.train.validate import load_validation
@@ -106,6 +106,9 @@ def _dataset_manifest(data: Path, stage: str) -> dict:
     for name in (TRAIN_FILE[stage], VAL_FILE):
         if name not in content.get("files", {}) or not (data / name).is_file():
             raise StageError(f"{data / name} not found or not listed in {manifest}")
+        if sha256_file(data / name) != content["files"][name]["sha256"]:  # truncated, edited
+            raise StageError(f"{data / name} is not the file the datasets stage wrote (its "
+                             f"sha256 differs from {manifest}): rerun the datasets stage")
     if not content["files"][TRAIN_FILE[stage]]["rows"]:
         raise StageError(f"{data / TRAIN_FILE[stage]} has no rows to train on")
     return content
