@@ -82,6 +82,21 @@ def expected_errors() -> tuple[type[BaseException], ...]:
             OmegaConfBaseException)
 
 
+def check_syntax(overrides: Sequence[str]) -> None:
+    """Each override parses in Hydra's grammar (else an error naming that override)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    parser = OverridesParser.create()
+    for override in overrides:
+        try:
+            parser.parse_overrides([override])
+        except HydraException as exc:
+            first = str(exc).splitlines()[0]
+            raise ConfigError(f"override {override!r} is not valid Hydra syntax ({first}); "
+                              f"expected key=value, e.g. grpo.lr=1e-5") from None
+
+
 def run_cli(main: Callable[[DictConfig], None], argv: Sequence[str] | None = None,
             description: str = "") -> None:
     """Compose the config from command-line overrides and run `main(cfg)`."""
@@ -92,6 +107,7 @@ def run_cli(main: Callable[[DictConfig], None], argv: Sequence[str] | None = Non
         return
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
+        check_syntax(argv)
         cfg = compose(argv)
         main(cfg)
     except expected_errors() as exc:

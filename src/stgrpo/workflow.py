@@ -29,7 +29,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from stgrpo.config import CONFIG_DIR, ConfigError, compose, require
+from stgrpo.config import CONFIG_DIR, ConfigError, check_syntax, compose, require
 from stgrpo.kitchen.tasks import TASKS
 
 STAGES = ("layouts", "model", "trajectories", "datasets", "sft", "grpo", "eval")
@@ -326,21 +326,6 @@ def _override_value(value) -> str:
     if OmegaConf.is_config(value) or not text or set(text) & set(" ,[]{}()'\"=:/\\"):
         raise ConfigError(f"sweep values must be plain numbers or words, got {value!r}")
     return text
-
-
-def check_syntax(overrides: Sequence[str]) -> None:
-    """Each override parses in Hydra's grammar (else an error naming that override)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import HydraException
-
-    parser = OverridesParser.create()
-    for override in overrides:
-        try:
-            parser.parse_overrides([override])
-        except HydraException as exc:
-            first = str(exc).splitlines()[0]
-            raise ConfigError(f"override {override!r} is not valid Hydra syntax ({first}); "
-                              f"expected key=value, e.g. grpo.lr=1e-5") from None
 
 
 def read_overrides(value) -> list[str]:

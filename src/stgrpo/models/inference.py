@@ -81,9 +81,11 @@ def backend_from_config(cfg, group: str, model: str) -> ChatBackend:
                           f"got {name!r}")
     options = cfg[group].get("backend_options")
     options = OmegaConf.to_container(options, resolve=True) if options is not None else {}
+    from safetensors import SafetensorError  # a truncated or corrupt weights file
+
     try:
         return make_backend(name, model, **options)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, SafetensorError) as exc:
         raise StageError(f"model {model} does not load ({group}.backend={name}): "
                          f"{exc}") from None
 

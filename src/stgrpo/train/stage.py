@@ -85,6 +85,7 @@ def initial_model(cfg: DictConfig, s: StageSettings) -> tuple[str, str]:
             raise StageError(f"grpo.init=sft starts GRPO from the SFT checkpoint {sft}, which "
                              f"does not exist or is unfinished: run the sft stage for task "
                              f"{cfg.task} first, or set grpo.init=base")
+        check_weights(sft)
         return str(sft), json.loads(summary.read_text())["fingerprint"]
     path = require(cfg, "model.path", str)
     local = Path(path)
@@ -92,10 +93,25 @@ def initial_model(cfg: DictConfig, s: StageSettings) -> tuple[str, str]:
         if not (local / "config.json").is_file():
             hint = " (build it: python -m stgrpo.models.tiny)" if cfg.model.name == "tiny" else ""
             raise StageError(f"model.path {path}: no model there (no config.json){hint}")
+        check_weights(local)
         return path, fingerprint({"config": (local / "config.json").read_text(),
                                   "files": sorted((p.name, p.stat().st_size)
                                                   for p in local.iterdir() if p.is_file())})
     return path, path
+
+
+def check_weights(folder: Path) -> None:
+    """Every safetensors file of a local checkpoint opens (a truncated or corrupt one is
+    named now, not as a traceback from inside the trainer)."""
+    from safetensors import SafetensorError, safe_open
+
+    for weights in sorted(Path(folder).glob("*.safetensors")):
+        try:
+            with safe_open(str(weights), framework="pt"):
+                pass
+        except (OSError, SafetensorError) as exc:
+            raise StageError(f"{weights} is not a readable checkpoint ({exc}): rerun the "
+                             f"stage that wrote it") from None
 
 
 def _dataset_manifest(data: Path, stage: str) -> dict:
