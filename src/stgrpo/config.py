@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -97,6 +98,22 @@ def check_syntax(overrides: Sequence[str]) -> None:
                               f"expected key=value, e.g. grpo.lr=1e-5") from None
 
 
+# Secrets live in the environment only (read there by huggingface_hub, vLLM, verl and W&B);
+# a config value would be written into every config.yaml and manifest beside the outputs.
+SECRETS = {"HF_TOKEN": "a Hugging Face token", "WANDB_API_KEY": "a Weights & Biases key"}
+_SECRET_KEY = re.compile(r"(token|api_?key|password|secret)$", re.IGNORECASE)
+
+
+def check_no_secrets(overrides: Sequence[str]) -> None:
+    """No override sets a key that looks like a secret (it would be written to disk)."""
+    for override in overrides:
+        key = override.split("=", 1)[0].lstrip("+~")
+        if "=" in override and _SECRET_KEY.search(key.rsplit(".", 1)[-1]):
+            raise ConfigError(f"override {key!r} looks like a secret: config values are written "
+                              f"next to every output; set it in the environment instead "
+                              f"({', '.join(SECRETS)})")
+
+
 def run_cli(main: Callable[[DictConfig], None], argv: Sequence[str] | None = None,
             description: str = "") -> None:
     """Compose the config from command-line overrides and run `main(cfg)`."""
@@ -108,6 +125,7 @@ def run_cli(main: Callable[[DictConfig], None], argv: Sequence[str] | None = Non
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         check_syntax(argv)
+        check_no_secrets(argv)
         cfg = compose(argv)
         main(cfg)
     except expected_errors() as exc:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,15 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from stgrpo.config import CONFIG_DIR, ConfigError, check_syntax, compose, require
+from stgrpo.config import (
+    CONFIG_DIR,
+    SECRETS,
+    ConfigError,
+    check_no_secrets,
+    check_syntax,
+    compose,
+    require,
+)
 from stgrpo.kitchen.tasks import TASKS
 
 STAGES = ("layouts", "model", "trajectories", "datasets", "sft", "grpo", "eval")
@@ -100,6 +109,7 @@ class Plan:
         if sweep:
             _check_option("sweep", sweep)
         check_syntax(overrides)
+        check_no_secrets(overrides)
         self.base_overrides = (f"experiment={experiment}", *overrides)
         self.cfg = compose_checked(self.base_overrides)
         self.tasks = tuple(self.cfg.tasks)
@@ -326,6 +336,12 @@ def _override_value(value) -> str:
     if OmegaConf.is_config(value) or not text or set(text) & set(" ,[]{}()'\"=:/\\"):
         raise ConfigError(f"sweep values must be plain numbers or words, got {value!r}")
     return text
+
+
+def secrets_set() -> list[str]:
+    """The secrets (config.SECRETS) set in this environment: Snakemake's `envvars` passes
+    them to every job, on any executor, without writing their values anywhere."""
+    return [name for name in SECRETS if os.environ.get(name)]
 
 
 def read_overrides(value) -> list[str]:

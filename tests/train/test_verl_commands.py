@@ -4,7 +4,9 @@ everywhere; that verl's own config accepts them is checked where verl is install
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -92,8 +94,10 @@ def test_dry_run_prints_the_commands_and_trains_nothing(tmp_path, capsys):
     data.mkdir(parents=True)
     for name in ("sft_train.parquet", "rl_val.parquet"):
         (data / name).write_bytes(b"")
-    (data / "manifest.json").write_text(
-        '{"files": {"sft_train.parquet": {"rows": 3}, "rl_val.parquet": {"rows": 1}}}')
+    empty = hashlib.sha256(b"").hexdigest()
+    (data / "manifest.json").write_text(json.dumps({"files": {
+        "sft_train.parquet": {"rows": 3, "sha256": empty},
+        "rl_val.parquet": {"rows": 1, "sha256": empty}}}))
     sft_main(compose([f"results_dir={tmp_path}", *PAPER, "train.dry_run=true"]))
     printed = capsys.readouterr().out
     assert "verl.trainer.sft_trainer" in printed and "verl.model_merger merge" in printed

@@ -3,14 +3,18 @@ finished run or a reference to compare with (tests must only read it, or dry-run
 
 from __future__ import annotations
 
+import os
+from unittest import mock
+
 import pytest
 
-from tests.workflow.runner import snakemake
+from tests.workflow.runner import SECRET_VALUES, snakemake
 
 
 @pytest.fixture(scope="session")
 def ci_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("ci")
-    run = snakemake(workdir, "--cores", "2", "--config", "experiment=ci", timeout=1500)
+    with mock.patch.dict(os.environ, SECRET_VALUES):  # test_secrets looks for them on disk
+        run = snakemake(workdir, "--cores", "2", "--config", "experiment=ci", timeout=1500)
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
     return workdir

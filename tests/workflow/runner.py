@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -35,3 +36,15 @@ def table_files(workdir: Path, exp: str = "ci") -> dict[str, bytes]:
     tables = workdir / "results" / exp / "tables"
     names = ["results.csv", *(f"table{n}.csv" for n in (1, 2, 3, 4))]
     return {name: (tables / name).read_bytes() for name in names}
+
+
+# Sentinel secrets set in the environment of the shared runs: tests check that no value ever
+# reaches a file, log or scheduler record.
+SECRET_VALUES = {"HF_TOKEN": "hf_stgrpoTestSecret0123",
+                 "WANDB_API_KEY": "wandbStgrpoTestSecret0123"}
+
+
+def files_containing(root: Path, needles: Sequence[str]) -> list[str]:
+    """Files under `root` (hidden ones included) whose bytes contain any of `needles`."""
+    return [str(p) for p in root.rglob("*") if p.is_file()
+            and any(n.encode() in p.read_bytes() for n in needles)]

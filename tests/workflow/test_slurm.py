@@ -9,11 +9,18 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
 
-from tests.workflow.runner import PROJECT, snakemake, table_files
+from tests.workflow.runner import (
+    PROJECT,
+    SECRET_VALUES,
+    files_containing,
+    snakemake,
+    table_files,
+)
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 CLUSTER = [sys.executable, str(PROJECT / "tools" / "slurm_cluster.py")]
@@ -54,8 +61,9 @@ def cluster(tmp_path_factory):
 @pytest.fixture(scope="module")
 def slurm_run(cluster, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("ci-slurm")
-    run = snakemake(workdir, "--profile", str(PROFILE), *LOCAL_CLUSTER_OPTIONS,
-                    "--config", "experiment=ci", OVERRIDES, timeout=1800)
+    with mock.patch.dict(os.environ, SECRET_VALUES):
+        run = snakemake(workdir, "--profile", str(PROFILE), *LOCAL_CLUSTER_OPTIONS,
+                        "--config", "experiment=ci", OVERRIDES, timeout=1800)
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
     return workdir
 
@@ -101,6 +109,13 @@ def test_every_rule_is_submitted_with_the_declared_resources(slurm_run):
 def test_the_tables_equal_a_local_run(slurm_run, ci_run):
     # model.gpus only changes what is asked of the scheduler, not a number in the tables
     assert table_files(slurm_run) == table_files(ci_run)
+
+
+def test_no_secret_reaches_the_scheduler_or_the_logs(slurm_run):
+    jobs = subprocess.run(["scontrol", "show", "job", "-o"], capture_output=True, text=True,
+                          check=True).stdout
+    assert jobs and not any(value in jobs for value in SECRET_VALUES.values())
+    assert files_containing(slurm_run, list(SECRET_VALUES.values())) == []
 
 
 def test_the_slurm_profile_declares_only_rules_that_exist():

@@ -3,7 +3,7 @@
 # before any job, with a message naming it.
 import re
 
-from stgrpo.workflow import Plan, read_overrides
+from stgrpo.workflow import Plan, read_overrides, secrets_set
 
 PLAN = Plan(
     config.get("experiment", "demo"),

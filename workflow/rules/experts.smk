@@ -14,6 +14,7 @@ rule trajectories:
         "{root}/benchmarks/trajectories/{expert}/{task}.tsv"
     conda:
         "../../environment.yml"
+    threads: CFG.expert.get("workers", 1)
     resources:
         mem_mb=4000,
         runtime=60,
