@@ -80,6 +80,11 @@ def submitted_jobs() -> list[dict]:
     return jobs
 
 
+def megabytes(memory: str) -> int:
+    """`scontrol`'s memory field (16000M, 125G, 1T) in MB."""
+    return int(float(memory[:-1]) * {"M": 1, "G": 1024, "T": 1024 ** 2}[memory[-1]])
+
+
 def profile_resources(rule: str) -> dict:
     profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
     return {**profile["default-resources"], **profile["set-resources"].get(rule, {})}
@@ -95,7 +100,7 @@ def test_every_rule_is_submitted_with_the_declared_resources(slurm_run):
         declared = profile_resources(rule)
         assert job["JobState"] == "COMPLETED", job
         assert job["Partition"] == declared["slurm_partition"], (rule, job["Partition"])
-        assert job["MinMemoryNode"] == f"{declared['mem_mb']}M", (rule, job["MinMemoryNode"])
+        assert megabytes(job["MinMemoryNode"]) == declared["mem_mb"], (rule, job["MinMemoryNode"])
         hours, minutes = divmod(declared["runtime"], 60)
         limit = job["TimeLimit"]
         assert limit.endswith(f"{hours:02d}:{minutes:02d}:00"), (rule, limit)
