@@ -71,6 +71,7 @@ def backend_from_config(cfg, group: str, model: str) -> ChatBackend:
     """`{group}.backend` serving `model`, with `{group}.backend_options` as keywords. An
     unknown backend is a config error; a model that does not load is a stage error."""
     from omegaconf import OmegaConf
+    from safetensors import SafetensorError  # a truncated or corrupt weights file
 
     from stgrpo.config import ConfigError, StageError, require
 
@@ -81,8 +82,6 @@ def backend_from_config(cfg, group: str, model: str) -> ChatBackend:
                           f"got {name!r}")
     options = cfg[group].get("backend_options")
     options = OmegaConf.to_container(options, resolve=True) if options is not None else {}
-    from safetensors import SafetensorError  # a truncated or corrupt weights file
-
     try:
         return make_backend(name, model, **options)
     except (OSError, ValueError, SafetensorError) as exc:

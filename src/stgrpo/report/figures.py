@@ -4,14 +4,13 @@ intervals, the train x eval SR heatmap, training curves, and steps-to-optimal di
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 from omegaconf import DictConfig
 
 from stgrpo.evaluate import eval_dir
-from stgrpo.io import read_jsonl
+from stgrpo.io import atomic_open, read_jsonl
 from stgrpo.train.settings import stage_dir
 
 
@@ -25,16 +24,15 @@ def _pyplot():
 
 
 def save(fig, stem: Path) -> list[Path]:
-    """`stem.png` and `stem.pdf`, each written to a temporary name and renamed."""
+    """`stem.png` and `stem.pdf`, each written atomically."""
     plt = _pyplot()
-    stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
     for suffix in (".png", ".pdf"):
         path = stem.with_suffix(suffix)
-        tmp = path.with_name(f".{path.name}.tmp{suffix}")
-        # no creation date in the PDF: the same results give the same bytes
-        fig.savefig(tmp, dpi=120, metadata={"CreationDate": None} if suffix == ".pdf" else {})
-        os.replace(tmp, path)
+        with atomic_open(path, "wb") as handle:
+            # no creation date in the PDF: the same results give the same bytes
+            fig.savefig(handle, format=suffix[1:], dpi=120,
+                        metadata={"CreationDate": None} if suffix == ".pdf" else {})
         paths.append(path)
     plt.close(fig)
     return paths
