@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[2]
 SNAKEFILE = PROJECT / "workflow" / "Snakefile"
@@ -29,6 +30,12 @@ def start_snakemake(workdir: Path, *args: str) -> subprocess.Popen:
         [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
         start_new_session=True)
+
+
+def file_snapshot(root: Path, read: Callable[[Path], Any] = lambda p: p.stat().st_mtime_ns,
+                  ) -> dict[str, Any]:
+    """`read(file)` (by default its mtime) of every file under `root`, by relative path."""
+    return {str(p.relative_to(root)): read(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def table_files(workdir: Path, exp: str = "ci") -> dict[str, bytes]:

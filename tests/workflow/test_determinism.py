@@ -10,15 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.workflow.runner import snakemake
+from tests.workflow.runner import file_snapshot, snakemake
 
 pytestmark = pytest.mark.slow
 DATA_STAGES = ("layouts", "trajectories", "datasets")
-
-
-def files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
 
 
 def test_a_second_run_writes_byte_identical_data(ci_run, tmp_path):
@@ -26,7 +21,8 @@ def test_a_second_run_writes_byte_identical_data(ci_run, tmp_path):
                       "experiment=ci", timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
     for stage in DATA_STAGES:
-        first, second = files(ci_run / "results/ci" / stage), files(tmp_path / "results/ci" / stage)
+        first = file_snapshot(ci_run / "results/ci" / stage, Path.read_bytes)
+        second = file_snapshot(tmp_path / "results/ci" / stage, Path.read_bytes)
         assert first and first.keys() == second.keys(), stage
         changed = [name for name in first if first[name] != second[name]]
         assert not changed, f"{stage}: {changed}"

@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.workflow.runner import snakemake, start_snakemake, table_files
+from tests.workflow.runner import file_snapshot, snakemake, start_snakemake, table_files
 
 pytestmark = pytest.mark.slow
 TASK = "cheese_sandwich"
@@ -65,11 +65,6 @@ def finish(run: subprocess.Popen, timeout: float = 900) -> tuple[int, str]:
     return run.returncode, output
 
 
-def mtimes(folder: Path) -> dict[str, int]:
-    return {str(p.relative_to(folder)): p.stat().st_mtime_ns
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def test_a_killed_training_job_is_retried_resumes_and_matches(ci_run, tmp_path):
     run = start_snakemake(tmp_path, "--cores", "2", "--retries", "1",
                           "--config", "experiment=ci", EVERY_STEP)
@@ -98,7 +93,7 @@ def test_a_stopped_run_resumes_without_redoing_finished_work(ci_run, tmp_path, s
     assert finish(run, timeout=120)[0] != 0
     root = tmp_path / "results/ci"
     # everything this evaluation needed had finished: none of it may be recomputed
-    finished = {folder: mtimes(root / folder) for folder in
+    finished = {folder: file_snapshot(root / folder) for folder in
                 ("models", f"layouts/{TASK}", f"trajectories/{TASK}", f"datasets/{TASK}",
                  f"checkpoints/{TASK}/sft", f"checkpoints/{TASK}/grpo")}
     again = snakemake(tmp_path, "--cores", "2", "--config", "experiment=ci", timeout=900)
@@ -108,7 +103,7 @@ def test_a_stopped_run_resumes_without_redoing_finished_work(ci_run, tmp_path, s
         assert snakemake(tmp_path, "--unlock", "--config", "experiment=ci").returncode == 0
         again = snakemake(tmp_path, "--cores", "2", "--config", "experiment=ci", timeout=900)
     assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
-    assert {folder: mtimes(root / folder) for folder in finished} == finished
+    assert {folder: file_snapshot(root / folder) for folder in finished} == finished
     assert table_files(tmp_path) == table_files(ci_run)
 
 
