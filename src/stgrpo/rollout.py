@@ -18,7 +18,7 @@ from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.layout import Layout
 from stgrpo.kitchen.state import State
 from stgrpo.kitchen.tasks import get_task
-from stgrpo.kitchen.text import compact_state
+from stgrpo.kitchen.text import compact_state, recipe
 from stgrpo.models.inference import ChatBackend, Sampling
 
 
@@ -30,6 +30,7 @@ class Episode:
     observation: str
     valid_actions: list[str]
     compact: str  # the compact state text of the current state (for prompts and records)
+    recipe: str  # the goal as a recipe (for templates that show it)
     steps: list[dict] = field(default_factory=list)  # one per valid turn
     states: list[State] = field(default_factory=list)  # the state before each kept step
     invalid: int = 0  # turns whose reply named no valid action
@@ -46,7 +47,7 @@ def start_episode(layout: Layout, optimal_steps: int | None = None,
     env = KitchenEnv(layout, max_steps=max_steps or get_task(layout.task).timeout)
     observation, info = env.reset()
     return Episode(layout, optimal_steps, env, observation, info["valid_actions"],
-                   compact_state(env.world, env.state))
+                   compact_state(env.world, env.state), recipe(layout.goal))
 
 
 class Policy(Protocol):
@@ -65,8 +66,8 @@ class ChatPolicy:
     template: str
 
     def replies(self, episodes: Sequence[Episode], turn: int) -> list[str]:
-        chats = [build_messages(e.observation, e.valid_actions, self.template, e.compact)
-                 for e in episodes]
+        chats = [build_messages(e.observation, e.valid_actions, self.template, e.compact,
+                                e.recipe) for e in episodes]
         replies = self.backend.generate(
             chats, replace(self.sampling, seed=self.sampling.seed * 1000 + turn))
         if len(replies) != len(chats):

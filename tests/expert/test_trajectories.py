@@ -54,3 +54,16 @@ def test_bad_tie_break_is_named():
     world = World.from_layout(TASKS["burger"].default_layout)
     with pytest.raises(ValueError, match="tie_break must be one of"):
         expert_trajectory(world, tie_break="best")
+
+
+def test_a_kitchen_already_done_has_an_empty_trajectory():
+    from dataclasses import replace
+
+    from stgrpo.kitchen.layout import ItemSpec
+
+    base = TASKS["cheese_sandwich"].default_layout
+    done = replace(base, items=(ItemSpec("bread", 0, 1, 0), ItemSpec("cheese", 0, 1, 1),
+                                ItemSpec("bread", 0, 1, 2)))
+    world = World.from_layout(done)
+    assert world.goal_reached(world.initial)
+    assert expert_trajectory(world) == []

@@ -41,7 +41,7 @@ def test_reloads_with_auto_classes_and_round_trips_text(tiny_model):
 def test_same_spec_same_bytes(tiny_model, tmp_path):
     from stgrpo.models.tiny import TinySpec, build
 
-    spec = json.loads((tiny_model / "stgrpo_build.json").read_text())
+    spec = json.loads((tiny_model / "stgrpo_build.json").read_text())["build"]
     build(TinySpec(**spec), tmp_path / "again")
     for name in ("model.safetensors", "tokenizer.json", "config.json"):
         assert (tmp_path / "again" / name).read_bytes() == (tiny_model / name).read_bytes()

@@ -21,7 +21,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from stgrpo.data.prompts import build_messages, format_response, template_hash
+from stgrpo.data.prompts import (
+    build_messages,
+    format_response,
+    template_hash,
+    template_option,
+)
 from stgrpo.io import atomic_open, sha256_file
 
 ABILITY = "planning"
@@ -56,11 +61,13 @@ def rows(records: list[dict], task: str, template: str, reward_mode: str):
     """(SFT rows, RL rows) for the given step records, in file order."""
     sft, rl = [], []
     fingerprint = template_hash(template)
+    lookup = template_option(template, "thought") == "lookup"
+    thought_key = "lookup_thought" if lookup else "thought"
     for index, record in enumerate(records):
         prompt = build_messages(record["observation"], record["valid_actions"], template,
-                                record.get("state"))
+                                record.get("state"), record.get("recipe"))
         answer = {"role": "assistant",
-                  "content": format_response(record["thought"], record["action"])}
+                  "content": format_response(record[thought_key], record["action"])}
         sft.append({"messages": [*prompt, answer], "task": task, "layout": record["layout"],
                     "step": record["step"]})
         rl.append({

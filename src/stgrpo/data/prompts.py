@@ -26,13 +26,28 @@ _SYSTEM_V1 = (
 )
 _USER_V1 = "{state}\n\nGoal: {goal}\n\nValid actions:\n{actions}\n\nWhat is your next action?"
 
+# react-lookup-v1 (CPU scale): the goal as a recipe read from the goal's literals (so a model
+# trained on one dish can read another's), the compact state, unnumbered valid actions and
+# a short constant system text; its answers' thoughts spell out the lookups behind the action
+# ("I need patty1 from table4. I am at table1.").
+_SYSTEM_LOOKUP_V1 = ("You are a robot chef. Answer with a thought, then one valid action:\n"
+                     "Thought: ...\nAction: ...")
+_USER_LOOKUP_V1 = "Recipe: {goal}\n{state}\nValid actions:\n{actions}"
+
 # `state`: which rendering of the state the prompt shows: Robotouille's observation
 # sentences (as the paper's agents saw them) or the compact one-line-per-station view
 # (kitchen.text.compact_state), about a third of the tokens, for small models on CPU.
 TEMPLATES = {
     "react-v1": {"state": "observation", "system": _SYSTEM_V1, "user": _USER_V1},
     "react-compact-v1": {"state": "compact", "system": _SYSTEM_V1, "user": _USER_V1},
+    "react-lookup-v1": {"state": "compact", "goal": "recipe", "actions": "plain",
+                        "thought": "lookup", "system": _SYSTEM_LOOKUP_V1,
+                        "user": _USER_LOOKUP_V1},
 }
+# Optional template keys, with the value a template without them has (the older templates
+# keep their exact text and hash): `goal` text | recipe (kitchen.text.recipe), `actions`
+# numbered | plain, `thought` plan (expert.trajectories.explain) | lookup (lookup_thought).
+TEMPLATE_DEFAULTS = {"goal": "text", "actions": "numbered", "thought": "plan"}
 DEFAULT_TEMPLATE = "react-v1"
 
 
@@ -53,18 +68,30 @@ def split_observation(observation: str) -> tuple[str, str]:
     return state, goal.strip()
 
 
+def template_option(template: str, key: str) -> str:
+    """One of a template's optional keys (TEMPLATE_DEFAULTS), e.g. which thought it trains."""
+    return _template(template).get(key, TEMPLATE_DEFAULTS[key])
+
+
 def build_messages(observation: str, valid_actions: list[str],
-                   template: str = DEFAULT_TEMPLATE,
-                   compact: str | None = None) -> list[dict[str, str]]:
-    """The chat for one decision: [system, user]. `compact` is the compact state text, which
-    templates that show the compact view need."""
+                   template: str = DEFAULT_TEMPLATE, compact: str | None = None,
+                   recipe: str | None = None) -> list[dict[str, str]]:
+    """The chat for one decision: [system, user]. `compact` is the compact state text and
+    `recipe` the goal as a recipe, which templates that show them need."""
     parts = _template(template)
     state, goal = split_observation(observation)
     if parts["state"] == "compact":
         if compact is None:
             raise ValueError(f"prompt template {template!r} needs the compact state text")
         state = compact
-    actions = "\n".join(f"{number}. {action}" for number, action in enumerate(valid_actions, 1))
+    if template_option(template, "goal") == "recipe":
+        if recipe is None:
+            raise ValueError(f"prompt template {template!r} needs the goal's recipe text")
+        goal = recipe
+    if template_option(template, "actions") == "plain":
+        actions = "\n".join(valid_actions)
+    else:
+        actions = "\n".join(f"{n}. {action}" for n, action in enumerate(valid_actions, 1))
     return [
         {"role": "system", "content": parts["system"]},
         {"role": "user", "content": parts["user"].format(state=state, goal=goal,

@@ -27,7 +27,7 @@ from stgrpo.kitchen.layout import Layout
 from stgrpo.kitchen.rules import apply
 from stgrpo.kitchen.search import SearchLimitError
 from stgrpo.kitchen.state import NOTHING, Action, State
-from stgrpo.kitchen.text import ActionVocabulary, compact_state
+from stgrpo.kitchen.text import ActionVocabulary, compact_state, lookup_thought, recipe
 from stgrpo.kitchen.world import World
 
 TIE_BREAKS = ("first", "random")
@@ -43,6 +43,8 @@ class ExpertStep:
     thought: str
     optimal_actions: list[str]
     steps_to_go: int
+    recipe: str  # the goal as a recipe (kitchen.text.recipe), for templates that show it
+    lookup_thought: str  # the thought that spells out its lookups (lookup_thought)
 
 
 def expert_trajectory(world: World, seed: int | str = 0, tie_break: str = "random",
@@ -64,6 +66,7 @@ def expert_trajectory(world: World, seed: int | str = 0, tie_break: str = "rando
         actions.append(action)
         states.append(apply(world, states[-1], action))
     roles = _roles(world, states[-1])
+    goal_recipe = recipe(world.layout.goal)
     steps = []
     for index, (state, action) in enumerate(zip(states, actions, strict=False)):
         following = actions[index + 1] if index + 1 < len(actions) else None
@@ -76,8 +79,12 @@ def expert_trajectory(world: World, seed: int | str = 0, tie_break: str = "rando
             thought=explain(world, state, action, following, roles),
             optimal_actions=[vocabulary.text(a) for a in solution.actions(state)],
             steps_to_go=solution.steps_to_go[state],
+            recipe=goal_recipe,
+            lookup_thought=lookup_thought(world, state, action, following),
         ))
         observation, _, _, info = env.step(vocabulary.text(action))
+    if solution.length == 0:  # the goal holds at the start: nothing to demonstrate
+        return steps
     if not (env.success and env.steps == solution.length):
         raise RuntimeError("internal error: the planner's minimal plan did not reach the goal")
     return steps
@@ -225,3 +232,4 @@ def _purpose(world: World, following: Action, roles: dict[int, str]) -> str:
     if kind in ("cook", "cut", "fry"):
         return f"{kind} {names[a]}"
     return "go on with the recipe"
+

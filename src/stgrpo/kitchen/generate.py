@@ -78,6 +78,16 @@ def generate_layout(task: Task | str, seed: int, config: GeneratorConfig | None 
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TypeError(f"seed must be an integer, got {seed!r}")
     rng = random.Random(f"stgrpo-layout/{task.name}/{seed}")
+    # A draw whose goal already holds teaches nothing (a zero-length plan): draw again from
+    # the same stream, so the seed still decides the layout.
+    while True:
+        layout = _draw(task, seed, config, rng)
+        world = World.from_layout(layout)  # validates placement and goal achievability
+        if not world.goal_reached(world.initial):
+            return layout
+
+
+def _draw(task: Task, seed: int, config: GeneratorConfig, rng: random.Random) -> Layout:
     base = task.default_layout
     width, height = config.width or base.width, config.height or base.height
 
@@ -101,7 +111,6 @@ def generate_layout(task: Task | str, seed: int, config: GeneratorConfig | None 
         goal=base.goal, goal_description=base.goal_description, config=base.config,
         task=task.name, seed=seed,
     )
-    World.from_layout(layout)  # validates placement and goal achievability
     return layout
 
 

@@ -153,3 +153,75 @@ def compact_state(world: World, state: State) -> str:
     lines.append(f"{world.robot_name} is at {world.station_names[state.robot]}, "
                  f"holding {held}.")
     return "\n".join(lines)
+
+
+_STATE_WORDS = {"iscooked": "cooked", "iscut": "cut", "isfried": "fried"}
+
+
+def recipe(goal: tuple) -> str:
+    """The goal's literals as a recipe a reader (or a small model) can follow, one clause per
+    ingredient in the goal's order: "bread A on a table; cheese on bread A; bread B on
+    cheese". Goal variables of one kind are told apart by letters (A, B, ...) where a kind
+    occurs more than once; a literal about a named station or item keeps its kind."""
+    # An id keeps the kind it first appears with (Robotouille's lettuce sandwich reuses
+    # cheese#3 for the lettuce), and goal clauses start with the dishes' bases.
+    goal = sorted(goal, key=lambda literal: literal.predicate != "item_on")
+    kind_of: dict = {}
+    for literal in goal:
+        for kind, ident in zip(literal.args, literal.ids, strict=True):
+            kind_of.setdefault(ident, kind)
+    counts: dict[str, list] = {}
+    for ident, kind in kind_of.items():
+        if kind in ITEM_KINDS:
+            counts.setdefault(kind, []).append(ident)
+
+    def name(_kind: str, ident) -> str:
+        kind = kind_of[ident]
+        idents = counts.get(kind, [ident])
+        return kind if len(idents) == 1 else f"{kind} {chr(ord('A') + idents.index(ident))}"
+
+    bases = {lit.ids[1]: lit.ids[0] for lit in goal if lit.predicate == "item_on"}
+    base_kinds = {lit.ids[1]: lit.args[0] for lit in goal if lit.predicate == "item_on"}
+    clauses: dict[tuple, list[str]] = {}
+    for literal in goal:
+        item = (kind_of[literal.ids[0]], literal.ids[0])
+        words = clauses.setdefault(item, [])
+        if literal.predicate in _STATE_WORDS:
+            words.insert(0, _STATE_WORDS[literal.predicate])
+        elif literal.predicate == "item_on":
+            words.append(f"on a {literal.args[1]}")
+        elif literal.predicate == "atop":
+            words.append(f"on {name(literal.args[1], literal.ids[1])}")
+        elif literal.predicate == "item_at":
+            base = bases.get(literal.ids[1])
+            words.append(f"with {name(base_kinds[literal.ids[1]], base)}" if base is not None
+                         else f"at a {literal.args[1]}")
+        elif literal.predicate == "clear":
+            words.append("on top")
+        else:
+            words.append(f"{literal.predicate} " + " ".join(map(str, literal.ids[1:])))
+    return "; ".join(" ".join([name(*item), *words]) for item, words in clauses.items())
+
+
+def lookup_thought(world: World, state: State, action: Action, following: Action | None) -> str:
+    """A thought that spells out the lookups behind `action`, so that a small model only has
+    to copy: what the plan does next and where ("I need patty1 from table4.", "I put patty1
+    on bottombun1 at table1."), then where the robot stands ("I am at table1."). The action
+    follows from the two places: the same station means act there, another means move."""
+    names, stations = world.item_names, world.station_names
+    purpose = following if action.kind == "move" and following is not None else action
+    kind, a, b = purpose
+    where = {item: s for s, stack in enumerate(state.stacks) for item in stack}
+    if kind in ("pick", "unstack"):
+        aim = f"I need {names[a]} from {stations[where[a]]}."
+    elif kind == "place":
+        aim = f"I put {names[a]} on {stations[b]}."
+    elif kind == "stack":
+        aim = f"I put {names[a]} on {names[b]} at {stations[where[b]]}."
+    elif kind in ("cook", "cut", "fry"):
+        aim = f"I {kind} {names[a]} at {stations[b]}."
+    elif kind == "wait":
+        aim = "I wait: something is cooking."
+    else:
+        aim = f"I go to {stations[b]}."
+    return f"{aim} I am at {stations[state.robot]}."

@@ -30,8 +30,9 @@ from stgrpo.expert.trajectories import expert_trajectory
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.tasks import PAPER_TASKS, TASKS
-from stgrpo.kitchen.text import ActionVocabulary, all_actions, compact_state
+from stgrpo.kitchen.text import ActionVocabulary, all_actions, compact_state, recipe
 from stgrpo.kitchen.world import World
+from stgrpo.models.pretrain import PretrainSpec, pretrain
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +94,12 @@ def corpus(spec: TinySpec) -> Iterator[str]:
                 compact = compact_state(world, env.state)
                 for template in TEMPLATES:
                     yield build_messages(observation, info["valid_actions"], template,
-                                         compact)[1]["content"]
+                                         compact, recipe(world.layout.goal))[1]["content"]
                 observation, _, _, info = env.step(rng.choice(info["valid_actions"]))
             if task in PAPER_TASKS:
                 for step in expert_trajectory(world, seed=seed):
                     yield format_response(step.thought, step.action)
+                    yield format_response(step.lookup_thought, step.action)
 
 
 def train_tokenizer(texts: Iterator[str], vocab_size: int):
@@ -121,8 +123,10 @@ def train_tokenizer(texts: Iterator[str], vocab_size: int):
     return fast
 
 
-def build(spec: TinySpec, out: Path) -> None:
-    """Tokenizer, config and weights into `out` (atomically: a folder renamed into place)."""
+def build(spec: TinySpec, out: Path, pretraining: PretrainSpec | None = None,
+          threads: int = 1) -> None:
+    """Tokenizer, config and weights into `out` (atomically: a folder renamed into place);
+    with `pretraining` steps, the weights are pretrained on planner-free kitchen text."""
     import torch
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
 
@@ -142,10 +146,16 @@ def build(spec: TinySpec, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     try:
+        record = {"build": vars(spec)}
+        if pretraining is not None and pretraining.steps:
+            record["pretrain"] = {**vars(pretraining), **pretrain(
+                model, tokenizer, pretraining, spec.seed, threads, str(staging / "work"))}
+            shutil.rmtree(staging / "work", ignore_errors=True)
+            log.info("pretrained: %s", record["pretrain"])
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / "stgrpo_build.json").write_text(
-            json.dumps(vars(spec), indent=2, sort_keys=True) + "\n")
+            json.dumps(record, indent=2, sort_keys=True) + "\n")
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
@@ -165,7 +175,12 @@ def main(cfg: DictConfig) -> None:
     unknown = set(build_cfg) - set(TinySpec.__dataclass_fields__)
     if unknown:
         raise ConfigError(f"unknown config keys under 'model.build': {sorted(unknown)}")
-    build(TinySpec(**build_cfg), Path(require(cfg, "model.path", str)))
+    pretrain_cfg = dict(cfg.model.get("pretrain") or {})
+    unknown = set(pretrain_cfg) - set(PretrainSpec.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"unknown config keys under 'model.pretrain': {sorted(unknown)}")
+    build(TinySpec(**build_cfg), Path(require(cfg, "model.path", str)),
+          PretrainSpec(**pretrain_cfg), require(cfg, "train.threads", int))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,131 @@
+"""Planner-free pretraining of the tiny model: the kitchen's language before any expert.
+
+A pretrained LLM arrives knowing how to read a state and write a well-formed action; the
+tiny model built here does not. This module gives it that knowledge without the planner:
+random walks through generated kitchens of every task, where at each state a *random*
+reachable subgoal (any action that is valid at some station: pick this, put that there,
+cook, cut) is written up in the template's answer format, with the lookups spelled out
+("Thought: I need cheese1 from table3. I am at table1.\nAction: Move robot1 from table1
+to table3"). The model learns to find items and the robot, to copy action strings and to
+follow the format; it learns nothing about which subgoal a recipe needs next, so the
+pretrained model, prompted, still acts at random (the base-model baseline stays near 0),
+and SFT only has to teach the policy.
+
+Layouts use seeds from `PRETRAIN_SEED_BASE` up, far from the train and test panels.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from stgrpo.config import ConfigError
+from stgrpo.data.prompts import TEMPLATES, build_messages, format_response, template_option
+from stgrpo.kitchen.env import KitchenEnv
+from stgrpo.kitchen.generate import generate_layout
+from stgrpo.kitchen.rules import apply, valid_actions
+from stgrpo.kitchen.state import Action, State
+from stgrpo.kitchen.tasks import TASKS
+from stgrpo.kitchen.text import ActionVocabulary, compact_state, lookup_thought, recipe
+from stgrpo.kitchen.world import World
+
+PRETRAIN_SEED_BASE = 5_000_000
+
+
+@dataclass(frozen=True)
+class PretrainSpec:
+    """`model.pretrain`: planner-free pretraining of the local model (steps 0: none)."""
+
+    steps: int = 0  # optimizer steps (0: the model keeps its random initial weights)
+    layouts: int = 40  # generated layouts per task whose random walks give the rows
+    walk_steps: int = 24  # decisions per random walk
+    batch_size: int = 16  # rows per optimizer step
+    lr: float = 1.0e-3
+    template: str = "react-lookup-v1"  # must be the template SFT and evaluation use
+
+    def __post_init__(self):
+        for key in ("steps", "layouts", "walk_steps", "batch_size"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or isinstance(value, bool) or value < (
+                    0 if key == "steps" else 1):
+                raise ConfigError(f"config key 'model.pretrain.{key}' must be a "
+                                  f"{'non-negative' if key == 'steps' else 'positive'} "
+                                  f"integer, got {value!r}")
+        if not isinstance(self.lr, (int, float)) or isinstance(self.lr, bool) or self.lr <= 0:
+            raise ConfigError(f"config key 'model.pretrain.lr' must be a positive number, "
+                              f"got {self.lr!r}")
+        if self.template not in TEMPLATES:
+            raise ConfigError(f"config key 'model.pretrain.template' must be one of "
+                              f"{sorted(TEMPLATES)}, got {self.template!r}")
+        if self.steps and template_option(self.template, "thought") != "lookup":
+            raise ConfigError(f"config key 'model.pretrain.template' must be a template with "
+                              f"lookup thoughts to pretrain on, got {self.template!r}")
+
+
+def random_subgoal(world: World, state: State, rng: random.Random) -> tuple[Action, Action | None]:
+    """(action now, the action it leads to): a uniformly chosen action that is valid at some
+    station (waiting aside), reached by moving there first if the robot is elsewhere."""
+    options = []
+    for station in range(world.n_stations):
+        there = state if station == state.robot else apply(
+            world, state, Action("move", state.robot, station))
+        options += [(station, a) for a in valid_actions(world, there)
+                    if a.kind not in ("move", "wait")]
+    station, goal = rng.choice(options)
+    if station == state.robot:
+        return goal, None
+    return Action("move", state.robot, station), goal
+
+
+def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict], str]]:
+    """(prompt chat, answer) per decision of the seeded random walks, task by task. The walk
+    takes the written action half of the time and a random valid action otherwise, so it
+    visits both tidy and messy kitchens."""
+    rng = random.Random(seed)
+    for task in sorted(TASKS):
+        for index in range(spec.layouts):
+            world = World.from_layout(generate_layout(task, PRETRAIN_SEED_BASE + index))
+            vocabulary = ActionVocabulary(world)
+            goal_recipe = recipe(world.layout.goal)
+            env = KitchenEnv(world)
+            observation, info = env.reset()
+            for _ in range(spec.walk_steps):
+                state = env.state
+                action, following = random_subgoal(world, state, rng)
+                text = vocabulary.text(action)
+                prompt = build_messages(observation, info["valid_actions"], spec.template,
+                                        compact_state(world, state), goal_recipe)
+                yield prompt, format_response(lookup_thought(world, state, action, following),
+                                              text)
+                step = text if rng.random() < 0.5 else rng.choice(info["valid_actions"])
+                observation, _, done, info = env.step(step)
+                if done:
+                    break
+
+
+def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work: str) -> dict:
+    """Train `model` in place for `spec.steps` optimizer steps on the pretraining rows (TRL's
+    SFTTrainer, loss on the answers only, CPU or the first GPU); the last logged metrics."""
+    import torch
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    torch.set_num_threads(threads)
+    rows = list(pretraining_rows(spec, seed))
+    data = Dataset.from_dict({"prompt": [p for p, _ in rows],
+                              "completion": [[{"role": "assistant", "content": a}]
+                                             for _, a in rows]})
+    args = SFTConfig(
+        output_dir=work, per_device_train_batch_size=spec.batch_size, learning_rate=spec.lr,
+        lr_scheduler_type="cosine", warmup_steps=0.05, max_steps=spec.steps,
+        num_train_epochs=100, logging_steps=max(spec.steps // 10, 1), save_strategy="no",
+        seed=seed, data_seed=seed, use_cpu=not torch.cuda.is_available(), bf16=False,
+        report_to=[], disable_tqdm=True, dataloader_num_workers=0, max_length=1024,
+        completion_only_loss=True, packing=False)
+    trainer = SFTTrainer(model=model, args=args, processing_class=tokenizer, train_dataset=data)
+    trainer.train()
+    logged = [entry for entry in trainer.state.log_history if "loss" in entry]
+    return {"rows": len(rows), "steps": trainer.state.global_step,
+            **({k: logged[-1][k] for k in ("loss", "mean_token_accuracy") if k in logged[-1]}
+               if logged else {})}
