@@ -21,7 +21,7 @@ from omegaconf import DictConfig
 from stgrpo.config import require, run_cli
 from stgrpo.evaluate import eval_dir
 from stgrpo.io import write_json, write_text
-from stgrpo.report import figures, tables
+from stgrpo.report import figures, gain, tables
 from stgrpo.report.manifest import build_manifest
 from stgrpo.workflow import checkpoint_evaluation
 
@@ -50,6 +50,10 @@ def main(cfg: DictConfig) -> None:
     out = root / "tables"
     write_text(out / "results.csv", results.to_csv(index=False))
     table1 = tables.table1(cfg, results)
+    gains = grpo_gain(cfg)
+    if gains is not None:
+        write_table(out / "grpo_gain", gains, tables.display_gain(gains), latex=False)
+        table1 = tables.with_gain(table1, gains)
     write_table(out / "table1", table1, tables.display(table1))
     write_table(out / "table1_vs_paper", tables.table1_vs_paper(cfg, table1), latex=False)
     matrices = {}
@@ -70,6 +74,19 @@ def main(cfg: DictConfig) -> None:
     log.info("report: %d evaluations -> %s", len(results), root)
 
 
+def grpo_gain(cfg: DictConfig) -> pd.DataFrame | None:
+    """SR of SFT+GRPO minus SR of SFT per task, paired by layout (None without both stages)."""
+    if not {"sft", "grpo"} <= set(cfg.workflow.stages):
+        return None
+    differences = {}
+    for task in cfg.tasks:
+        before, after = (eval_dir(cfg, checkpoint_evaluation(task, stage, task).model_id, task)
+                         / "episodes.jsonl" for stage in ("sft", "grpo"))
+        differences[task] = gain.paired_differences(
+            gain.layout_outcomes(before), gain.layout_outcomes(after), str(after))
+    return gain.gain_table(differences, seed=cfg.seed)
+
+
 def markdown_report(cfg: DictConfig, root: Path) -> str:
     """Every table beside the paper's, the figures, and one episode strip per task."""
     parts = [f"# stgrpo results: experiment `{cfg.exp}`", "",
@@ -80,6 +97,10 @@ def markdown_report(cfg: DictConfig, root: Path) -> str:
         parts += [f"## {TITLES[number]}", "", (tables_dir / f"table{number}.md").read_text(), "",
                   "Beside the paper:", "",
                   (tables_dir / f"table{number}_vs_paper.md").read_text(), ""]
+        if number == 1 and (tables_dir / "grpo_gain.md").is_file():
+            parts += ["SR gain of SFT+GRPO over SFT, paired by layout (stratified bootstrap "
+                      "95% interval; `mean`: over tasks):", "",
+                      (tables_dir / "grpo_gain.md").read_text(), ""]
     parts += ["## Figures", ""]
     for name in ("sr_by_model", "sr_matrix", "training_curves", "steps_to_optimal"):
         parts += [f"![{name}](figures/{name}.png)", ""]

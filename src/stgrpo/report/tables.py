@@ -166,16 +166,41 @@ def cell(record, metric: str) -> str:
     if value is None:
         return "—"
     low, high = _number(record[f"{metric}_lo"]), _number(record[f"{metric}_hi"])
-    text = _fmt(value, metric)
+    text = _fmt(value, metric.replace("_gain", ""))
+    metric = metric.replace("_gain", "")
     return text if low is None or high is None else (
         f"{text} [{_fmt(low, metric)}, {_fmt(high, metric)}]")
 
 
 def display(table: pd.DataFrame) -> pd.DataFrame:
-    """Table 1 as printed: one cell per metric with its interval."""
+    """Table 1 as printed: one cell per metric with its interval (and GRPO's paired gain)."""
     out = table[["task", "row", "n"]].copy()
     for metric in METRICS:
         out[metric.upper()] = [cell(r, metric) for _, r in table.iterrows()]
+    if "sr_gain" in table:
+        out["SR gain over SFT"] = [cell(r, "sr_gain") if _number(r["sr_gain"]) is not None
+                                   else "" for _, r in table.iterrows()]
+    return out
+
+
+def with_gain(table: pd.DataFrame, gains: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 with the paired SR gain over SFT (and its interval) on the SFT+GRPO rows."""
+    out = table.copy()
+    by_task = gains.set_index("task")
+    for column, source in (("sr_gain", "gain"), ("sr_gain_lo", "gain_lo"),
+                           ("sr_gain_hi", "gain_hi")):
+        out[column] = [by_task.loc[r.task, source] if r.role == "grpo" and r.task in by_task.index
+                       else None for r in out.itertuples()]
+    return out
+
+
+def display_gain(gains: pd.DataFrame) -> pd.DataFrame:
+    """The gain table as printed: `+0.10 [+0.02, +0.18]` per task and over tasks."""
+    def signed(value) -> str:
+        return f"{value:+.2f}"
+    out = gains[["task", "pairs", "better", "worse"]].copy()
+    out["SR gain [95%]"] = [f"{signed(r.gain)} [{signed(r.gain_lo)}, {signed(r.gain_hi)}]"
+                            for r in gains.itertuples()]
     return out
 
 
