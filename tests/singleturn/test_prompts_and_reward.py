@@ -14,6 +14,7 @@ from stgrpo.data.prompts import (
     parse_response,
     split_observation,
     template_hash,
+    template_option,
 )
 from stgrpo.data.reward import (
     TRL_REWARD_PARTS,
@@ -31,15 +32,21 @@ STEP = expert_trajectory(World.from_layout(TASKS["burger"].default_layout), tie_
 
 def test_prompt_has_instructions_state_goal_and_numbered_actions():
     for template in TEMPLATES:
-        system, user = build_messages(STEP.observation, STEP.valid_actions, template, STEP.state)
+        system, user = build_messages(STEP.observation, STEP.valid_actions, template, STEP.state,
+                                      STEP.recipe)
         assert system["role"] == "system" and "Thought:" in system["content"]
         assert "Action:" in system["content"]
         state, goal = split_observation(STEP.observation)
-        assert f"Goal: {goal}" in user["content"]
+        if template_option(template, "goal") == "recipe":
+            assert f"Recipe: {STEP.recipe}\n" in user["content"]
+        else:
+            assert f"Goal: {goal}" in user["content"]
         assert (state if TEMPLATES[template]["state"] == "observation" else STEP.state) \
             in user["content"]
+        numbered = template_option(template, "actions") == "numbered"
         for number, action in enumerate(STEP.valid_actions, 1):
-            assert f"\n{number}. {action}\n" in user["content"] + "\n"
+            line = f"{number}. {action}" if numbered else action
+            assert f"\n{line}\n" in user["content"] + "\n"
 
 
 def test_template_hash_is_stable_and_distinguishes_templates():
