@@ -18,7 +18,7 @@ from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.layout import Layout
 from stgrpo.kitchen.state import State
 from stgrpo.kitchen.tasks import get_task
-from stgrpo.kitchen.text import compact_state, recipe
+from stgrpo.kitchen.text import compact_state, item_state, recipe
 from stgrpo.models.inference import ChatBackend, Sampling
 
 
@@ -31,6 +31,7 @@ class Episode:
     valid_actions: list[str]
     compact: str  # the compact state text of the current state (for prompts and records)
     recipe: str  # the goal as a recipe (for templates that show it)
+    items: str  # the item-per-line state text of the current state
     steps: list[dict] = field(default_factory=list)  # one per valid turn
     states: list[State] = field(default_factory=list)  # the state before each kept step
     invalid: int = 0  # turns whose reply named no valid action
@@ -47,7 +48,8 @@ def start_episode(layout: Layout, optimal_steps: int | None = None,
     env = KitchenEnv(layout, max_steps=max_steps or get_task(layout.task).timeout)
     observation, info = env.reset()
     return Episode(layout, optimal_steps, env, observation, info["valid_actions"],
-                   compact_state(env.world, env.state), recipe(layout.goal))
+                   compact_state(env.world, env.state), recipe(layout.goal),
+                   item_state(env.world, env.state))
 
 
 class Policy(Protocol):
@@ -67,7 +69,7 @@ class ChatPolicy:
 
     def replies(self, episodes: Sequence[Episode], turn: int) -> list[str]:
         chats = [build_messages(e.observation, e.valid_actions, self.template, e.compact,
-                                e.recipe) for e in episodes]
+                                e.recipe, e.items) for e in episodes]
         replies = self.backend.generate(
             chats, replace(self.sampling, seed=self.sampling.seed * 1000 + turn))
         if len(replies) != len(chats):
@@ -101,4 +103,5 @@ def advance(episode: Episode, reply: str) -> None:
             "action": action, "thought": response.thought or "", "response": reply,
         })
         episode.compact = compact_state(episode.env.world, episode.env.state)
+        episode.items = item_state(episode.env.world, episode.env.state)
     episode.observation, episode.valid_actions = observation, info["valid_actions"]

@@ -1,6 +1,7 @@
 """The lookup template: the goal as a recipe, lookup thoughts, and planner-free pretraining."""
 
 import random
+import re
 
 import pytest
 
@@ -45,12 +46,14 @@ def test_lookup_thoughts_name_the_places_the_action_uses(task):
         world = World.from_layout(generate_layout(task, seed))
         for step in expert_trajectory(world, seed=seed, tie_break="first"):
             messages = build_messages(step.observation, step.valid_actions, TEMPLATE,
-                                      step.state, step.recipe)
+                                      step.state, step.recipe, step.items)
             user = messages[1]["content"]
             assert user.startswith(f"Recipe: {recipe(world.layout.goal)}\n")
             assert "\n1. " not in user  # actions are listed without numbers
             here = step.lookup_thought.rsplit("I am at ", 1)[1].rstrip(".")
-            assert f"robot1 is at {here}," in user
+            assert f"robot1 at {here}," in user
+            for item, station in re.findall(r"I need (\w+) at (\w+)\.", step.lookup_thought):
+                assert f"\n{item} at {station}" in user  # the thought copies the item's line
             if step.action.startswith("Move"):
                 target = step.action.rsplit(" to ", 1)[1]
                 assert f" {target}." in step.lookup_thought.split(" I am at ")[0]
@@ -59,7 +62,10 @@ def test_lookup_thoughts_name_the_places_the_action_uses(task):
 def test_lookup_template_needs_the_recipe():
     step = expert_trajectory(World.from_layout(generate_layout("burger", 1)))[0]
     with pytest.raises(ValueError, match="recipe"):
-        build_messages(step.observation, step.valid_actions, TEMPLATE, step.state)
+        build_messages(step.observation, step.valid_actions, TEMPLATE, step.state,
+                       items=step.items)
+    with pytest.raises(ValueError, match="item state"):
+        build_messages(step.observation, step.valid_actions, TEMPLATE, step.state, step.recipe)
 
 
 def test_random_subgoals_are_reachable_in_one_or_two_steps():

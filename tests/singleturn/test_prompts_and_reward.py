@@ -33,7 +33,7 @@ STEP = expert_trajectory(World.from_layout(TASKS["burger"].default_layout), tie_
 def test_prompt_has_instructions_state_goal_and_numbered_actions():
     for template in TEMPLATES:
         system, user = build_messages(STEP.observation, STEP.valid_actions, template, STEP.state,
-                                      STEP.recipe)
+                                      STEP.recipe, STEP.items)
         assert system["role"] == "system" and "Thought:" in system["content"]
         assert "Action:" in system["content"]
         state, goal = split_observation(STEP.observation)
@@ -41,8 +41,8 @@ def test_prompt_has_instructions_state_goal_and_numbered_actions():
             assert f"Recipe: {STEP.recipe}\n" in user["content"]
         else:
             assert f"Goal: {goal}" in user["content"]
-        assert (state if TEMPLATES[template]["state"] == "observation" else STEP.state) \
-            in user["content"]
+        shown = {"observation": state, "compact": STEP.state, "items": STEP.items}
+        assert shown[TEMPLATES[template]["state"]] in user["content"]
         numbered = template_option(template, "actions") == "numbered"
         for number, action in enumerate(STEP.valid_actions, 1):
             line = f"{number}. {action}" if numbered else action

@@ -65,7 +65,7 @@ def rows(records: list[dict], task: str, template: str, reward_mode: str):
     thought_key = "lookup_thought" if lookup else "thought"
     for index, record in enumerate(records):
         prompt = build_messages(record["observation"], record["valid_actions"], template,
-                                record.get("state"), record.get("recipe"))
+                                record.get("state"), record.get("recipe"), record.get("items"))
         answer = {"role": "assistant",
                   "content": format_response(record[thought_key], record["action"])}
         sft.append({"messages": [*prompt, answer], "task": task, "layout": record["layout"],

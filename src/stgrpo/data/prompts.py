@@ -27,7 +27,7 @@ _SYSTEM_V1 = (
 _USER_V1 = "{state}\n\nGoal: {goal}\n\nValid actions:\n{actions}\n\nWhat is your next action?"
 
 # react-lookup-v1 (CPU scale): the goal as a recipe read from the goal's literals (so a model
-# trained on one dish can read another's), the compact state, unnumbered valid actions and
+# trained on one dish can read another's), one line per item, unnumbered valid actions and
 # a short constant system text; its answers' thoughts spell out the lookups behind the action
 # ("I need patty1 from table4. I am at table1.").
 _SYSTEM_LOOKUP_V1 = ("You are a robot chef. Answer with a thought, then one valid action:\n"
@@ -40,7 +40,7 @@ _USER_LOOKUP_V1 = "Recipe: {goal}\n{state}\nValid actions:\n{actions}"
 TEMPLATES = {
     "react-v1": {"state": "observation", "system": _SYSTEM_V1, "user": _USER_V1},
     "react-compact-v1": {"state": "compact", "system": _SYSTEM_V1, "user": _USER_V1},
-    "react-lookup-v1": {"state": "compact", "goal": "recipe", "actions": "plain",
+    "react-lookup-v1": {"state": "items", "goal": "recipe", "actions": "plain",
                         "thought": "lookup", "system": _SYSTEM_LOOKUP_V1,
                         "user": _USER_LOOKUP_V1},
 }
@@ -75,15 +75,20 @@ def template_option(template: str, key: str) -> str:
 
 def build_messages(observation: str, valid_actions: list[str],
                    template: str = DEFAULT_TEMPLATE, compact: str | None = None,
-                   recipe: str | None = None) -> list[dict[str, str]]:
-    """The chat for one decision: [system, user]. `compact` is the compact state text and
-    `recipe` the goal as a recipe, which templates that show them need."""
+                   recipe: str | None = None, items: str | None = None) -> list[dict[str, str]]:
+    """The chat for one decision: [system, user]. `compact` is the compact state text,
+    `recipe` the goal as a recipe and `items` the item-per-line state text
+    (kitchen.text.item_state), which templates that show them need."""
     parts = _template(template)
     state, goal = split_observation(observation)
     if parts["state"] == "compact":
         if compact is None:
             raise ValueError(f"prompt template {template!r} needs the compact state text")
         state = compact
+    elif parts["state"] == "items":
+        if items is None:
+            raise ValueError(f"prompt template {template!r} needs the item state text")
+        state = items
     if template_option(template, "goal") == "recipe":
         if recipe is None:
             raise ValueError(f"prompt template {template!r} needs the goal's recipe text")

@@ -31,7 +31,7 @@ from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root,
 from stgrpo.data.prompts import TEMPLATES, template_hash
 from stgrpo.evaluate import eval_dir
 from stgrpo.evaluate.metrics import summarise_episodes
-from stgrpo.evaluate.policies import PlannerPolicy, RandomPolicy
+from stgrpo.evaluate.policies import PlannerPolicy, RandomPolicy, RecipePolicy
 from stgrpo.expert.layouts import layout_id, panel_hash
 from stgrpo.io import write_json, write_jsonl, write_text
 from stgrpo.kitchen.layout import read_layout_records
@@ -90,6 +90,8 @@ def make_policy(cfg: DictConfig) -> Policy:
         return PlannerPolicy(require(cfg, "eval.max_states", int, minimum=1))
     if e.policy == "random":
         return RandomPolicy(cfg.seed)
+    if e.policy == "expert" and cfg.expert.kind == "recipe":
+        return RecipePolicy()
     if e.policy == "expert":  # the LLM expert as configured (expert=llm), sampling included
         return chat_policy(cfg, "expert", require(cfg, "expert.model", str))
     if e.policy == "checkpoint":

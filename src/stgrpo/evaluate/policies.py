@@ -3,6 +3,7 @@ language model, trained or prompted, is `stgrpo.rollout.ChatPolicy`).
 
 * `PlannerPolicy`: an optimal action of the exact planner (the upper bound): one search per
   episode, reused for as long as the episode stays on a minimal plan.
+* `RecipePolicy`: the recipe expert (`expert=recipe`), deciding afresh in every state.
 * `RandomPolicy`: a uniformly random valid action (the lower bound), seeded per episode by
   the layout, so results do not depend on batch order or size.
 """
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from stgrpo.data.prompts import format_response
 from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import Solution, solve
+from stgrpo.expert.recipe import RecipeExpert
 from stgrpo.kitchen.text import ActionVocabulary
 from stgrpo.rollout import Episode
 
@@ -38,6 +40,22 @@ class PlannerPolicy:
         solution, vocabulary = cached
         action = sorted(vocabulary.text(a) for a in solution.actions(state))[0]
         return format_response("Follow the optimal plan.", action)
+
+
+class RecipePolicy:
+    def __init__(self):
+        self._experts: dict[int, tuple[RecipeExpert, ActionVocabulary]] = {}
+
+    def replies(self, episodes: Sequence[Episode], turn: int) -> list[str]:
+        return [self._reply(episode) for episode in episodes]
+
+    def _reply(self, episode: Episode) -> str:
+        world = episode.env.world
+        if id(episode) not in self._experts:
+            self._experts[id(episode)] = (RecipeExpert(world), ActionVocabulary(world))
+        expert, vocabulary = self._experts[id(episode)]
+        decision = expert.decide(episode.env.state)
+        return format_response(decision.thought, vocabulary.text(decision.action))
 
 
 class RandomPolicy:

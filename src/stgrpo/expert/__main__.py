@@ -18,6 +18,7 @@ from stgrpo.expert.trajectories import (
     TIE_BREAKS,
     episode_records,
     planner_episode,
+    recipe_episode,
     summarise,
     write_trajectories,
 )
@@ -27,18 +28,20 @@ from stgrpo.kitchen.tasks import TASKS
 from stgrpo.parallel import ordered_map
 
 log = logging.getLogger("stgrpo.expert")
-KINDS = ("planner", "llm")
+KINDS = ("planner", "recipe", "llm")
 
 
 def run_planner(cfg: DictConfig, task: str, layouts: list[tuple[Layout, int | None]]):
-    tie_break = require(cfg, "expert.tie_break", str, choices=TIE_BREAKS)
+    """The planner's minimal trajectories, or (expert.kind=recipe) the recipe expert's."""
+    recipe = cfg.expert.kind == "recipe"
+    tie_break = "first" if recipe else require(cfg, "expert.tie_break", str, choices=TIE_BREAKS)
     max_states = require(cfg, "expert.max_states", int, minimum=1)
     workers = require(cfg, "expert.workers", int, minimum=1)
     # The tie-break seed of a layout depends on its hash, not its position in the file.
     jobs = [(layout, f"{cfg.seed}:{layout.content_hash}", tie_break, max_states)
             for layout, _ in layouts]
-    results = ordered_map(planner_episode, jobs, workers, desc=f"planner {task}",
-                          unit="layout")
+    results = ordered_map(recipe_episode if recipe else planner_episode, jobs, workers,
+                          desc=f"{cfg.expert.name} {task}", unit="layout")
     records, kept, skipped = [], [], []
     for (layout, optimal), result in zip(layouts, results, strict=True):
         if isinstance(result, str):
@@ -64,7 +67,7 @@ def main(cfg: DictConfig) -> None:
                for layout, record in read_layout_records(source)]
     if not layouts:
         raise StageError(f"{source}: no layouts")
-    if kind == "planner":
+    if kind in ("planner", "recipe"):
         records, summary = run_planner(cfg, task, layouts)
     else:
         from stgrpo.expert.llm import run_llm_expert

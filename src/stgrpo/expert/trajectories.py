@@ -19,6 +19,7 @@ from pathlib import Path
 from stgrpo.config import StageError
 from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import Solution, UnsolvableError, solve
+from stgrpo.expert.recipe import NotARecipeError, recipe_plan
 from stgrpo.io import read_jsonl, write_jsonl
 from stgrpo.kitchen.domain import ITEM_KINDS
 from stgrpo.kitchen.env import KitchenEnv
@@ -27,7 +28,13 @@ from stgrpo.kitchen.layout import Layout
 from stgrpo.kitchen.rules import apply
 from stgrpo.kitchen.search import SearchLimitError
 from stgrpo.kitchen.state import NOTHING, Action, State
-from stgrpo.kitchen.text import ActionVocabulary, compact_state, lookup_thought, recipe
+from stgrpo.kitchen.text import (
+    ActionVocabulary,
+    compact_state,
+    item_state,
+    lookup_thought,
+    recipe,
+)
 from stgrpo.kitchen.world import World
 
 TIE_BREAKS = ("first", "random")
@@ -44,6 +51,7 @@ class ExpertStep:
     optimal_actions: list[str]
     steps_to_go: int
     recipe: str  # the goal as a recipe (kitchen.text.recipe), for templates that show it
+    items: str  # the item-per-line state text (kitchen.text.item_state)
     lookup_thought: str  # the thought that spells out its lookups (lookup_thought)
 
 
@@ -79,7 +87,7 @@ def expert_trajectory(world: World, seed: int | str = 0, tie_break: str = "rando
             thought=explain(world, state, action, following, roles),
             optimal_actions=[vocabulary.text(a) for a in solution.actions(state)],
             steps_to_go=solution.steps_to_go[state],
-            recipe=goal_recipe,
+            recipe=goal_recipe, items=item_state(world, state),
             lookup_thought=lookup_thought(world, state, action, following),
         ))
         observation, _, _, info = env.step(vocabulary.text(action))
@@ -88,6 +96,41 @@ def expert_trajectory(world: World, seed: int | str = 0, tie_break: str = "rando
     if not (env.success and env.steps == solution.length):
         raise RuntimeError("internal error: the planner's minimal plan did not reach the goal")
     return steps
+
+
+def recipe_trajectory(world: World, max_steps: int = 200) -> list[ExpertStep]:
+    """The recipe expert's trajectory (expert.recipe): each step's thought is its own
+    reasoning. Its plans are not minimal, so no optimal-action sets are recorded (train with
+    `data.reward_mode=expert`)."""
+    vocabulary = ActionVocabulary(world)
+    env = KitchenEnv(world)
+    observation, info = env.reset()
+    goal_recipe = recipe(world.layout.goal)
+    steps = []
+    for index, (state, decision) in enumerate(recipe_plan(world, max_steps)):
+        action = vocabulary.text(decision.action)
+        steps.append(ExpertStep(
+            step=index, observation=observation, state=compact_state(world, state),
+            valid_actions=info["valid_actions"], action=action, thought=decision.thought,
+            optimal_actions=[], steps_to_go=-1, recipe=goal_recipe,
+            items=item_state(world, state), lookup_thought=decision.thought))
+        observation, _, _, info = env.step(action)
+        if info["invalid"]:
+            raise RuntimeError(f"internal error: the recipe expert chose an invalid action "
+                               f"{action!r}")
+    if steps and not env.success:
+        raise RuntimeError("internal error: the recipe expert's plan did not reach the goal")
+    return steps
+
+
+def recipe_episode(args: tuple[Layout, str, str, int]) -> list[dict] | str:
+    """Step records of the recipe expert's trajectory, or why it has none."""
+    layout = args[0]
+    try:
+        steps = recipe_trajectory(World.from_layout(layout))
+    except (NotARecipeError, RuntimeError) as exc:
+        return str(exc)
+    return [step_record(step) for step in steps]
 
 
 def step_record(step: ExpertStep) -> dict:

@@ -213,7 +213,7 @@ def lookup_thought(world: World, state: State, action: Action, following: Action
     kind, a, b = purpose
     where = {item: s for s, stack in enumerate(state.stacks) for item in stack}
     if kind in ("pick", "unstack"):
-        aim = f"I need {names[a]} from {stations[where[a]]}."
+        aim = f"I need {names[a]} at {stations[where[a]]}."
     elif kind == "place":
         aim = f"I put {names[a]} on {stations[b]}."
     elif kind == "stack":
@@ -225,3 +225,31 @@ def lookup_thought(world: World, state: State, action: Action, following: Action
     else:
         aim = f"I go to {stations[b]}."
     return f"{aim} I am at {stations[state.robot]}."
+
+
+def item_state(world: World, state: State) -> str:
+    """The state as one line per item, each starting with the item's name ("cheese1 at
+    table2, on patty1, under topbun1, cooked."), then the empty stations and the robot. A
+    model finds where an item is by copying what follows its name, which small models learn
+    far sooner than reading a station's line backwards."""
+    lines = [f"{world.robot_name} at {world.station_names[state.robot]}, holding "
+             f"{'nothing' if state.held == NOTHING else world.item_names[state.held]}."]
+    for s, stack in enumerate(state.stacks):
+        for level, i in enumerate(stack):
+            parts = [f"{world.item_names[i]} at {world.station_names[s]}"]
+            if level:
+                parts.append(f"on {world.item_names[stack[level - 1]]}")
+            if level < len(stack) - 1:
+                parts.append(f"under {world.item_names[stack[level + 1]]}")
+            parts += _item_words(state, i)
+            lines.append(", ".join(parts) + ".")
+    if state.held != NOTHING:
+        lines.append(", ".join([f"{world.item_names[state.held]} held",
+                                *_item_words(state, state.held)]) + ".")
+    empty = [world.station_names[s] for s, stack in enumerate(state.stacks) if not stack]
+    lines.append(f"Empty: {', '.join(empty) if empty else 'none'}.")
+    return "\n".join(lines)
+
+
+def _item_words(state: State, i: int) -> list[str]:
+    return [w for bit, w in enumerate(_SHORT_PROPERTIES) if state.flags[i] >> bit & 1]

@@ -22,12 +22,19 @@ from dataclasses import dataclass
 
 from stgrpo.config import ConfigError
 from stgrpo.data.prompts import TEMPLATES, build_messages, format_response, template_option
+from stgrpo.expert.recipe import NotARecipeError, RecipeExpert
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.rules import apply, valid_actions
 from stgrpo.kitchen.state import Action, State
 from stgrpo.kitchen.tasks import TASKS
-from stgrpo.kitchen.text import ActionVocabulary, compact_state, lookup_thought, recipe
+from stgrpo.kitchen.text import (
+    ActionVocabulary,
+    compact_state,
+    item_state,
+    lookup_thought,
+    recipe,
+)
 from stgrpo.kitchen.world import World
 
 PRETRAIN_SEED_BASE = 5_000_000
@@ -43,6 +50,7 @@ class PretrainSpec:
     batch_size: int = 16  # rows per optimizer step
     lr: float = 1.0e-3
     template: str = "react-lookup-v1"  # must be the template SFT and evaluation use
+    tasks: tuple[str, ...] = ()  # whose kitchens are walked (empty: all of TASKS)
 
     def __post_init__(self):
         for key in ("steps", "layouts", "walk_steps", "batch_size"):
@@ -55,6 +63,10 @@ class PretrainSpec:
         if not isinstance(self.lr, (int, float)) or isinstance(self.lr, bool) or self.lr <= 0:
             raise ConfigError(f"config key 'model.pretrain.lr' must be a positive number, "
                               f"got {self.lr!r}")
+        unknown = sorted(set(self.tasks) - set(TASKS))
+        if unknown:
+            raise ConfigError(f"config key 'model.pretrain.tasks' names unknown tasks {unknown}; "
+                              f"known: {sorted(TASKS)}")
         if self.template not in TEMPLATES:
             raise ConfigError(f"config key 'model.pretrain.template' must be one of "
                               f"{sorted(TEMPLATES)}, got {self.template!r}")
@@ -83,11 +95,12 @@ def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict]
     takes the written action half of the time and a random valid action otherwise, so it
     visits both tidy and messy kitchens."""
     rng = random.Random(seed)
-    for task in sorted(TASKS):
+    for task in sorted(spec.tasks or TASKS):
         for index in range(spec.layouts):
             world = World.from_layout(generate_layout(task, PRETRAIN_SEED_BASE + index))
             vocabulary = ActionVocabulary(world)
             goal_recipe = recipe(world.layout.goal)
+            reader = _recipe_reader(world)
             env = KitchenEnv(world)
             observation, info = env.reset()
             for _ in range(spec.walk_steps):
@@ -95,9 +108,12 @@ def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict]
                 action, following = random_subgoal(world, state, rng)
                 text = vocabulary.text(action)
                 prompt = build_messages(observation, info["valid_actions"], spec.template,
-                                        compact_state(world, state), goal_recipe)
-                yield prompt, format_response(lookup_thought(world, state, action, following),
-                                              text)
+                                        compact_state(world, state), goal_recipe,
+                                        item_state(world, state))
+                thought = lookup_thought(world, state, action, following)
+                if reader is not None:  # the recipe expert's reading of the dish, then at random
+                    thought = f"{reader.situation(state)[0]} {thought}"
+                yield prompt, format_response(thought, text)
                 step = text if rng.random() < 0.5 else rng.choice(info["valid_actions"])
                 observation, _, done, info = env.step(step)
                 if done:
@@ -122,10 +138,19 @@ def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work
         num_train_epochs=100, logging_steps=max(spec.steps // 10, 1), save_strategy="no",
         seed=seed, data_seed=seed, use_cpu=not torch.cuda.is_available(), bf16=False,
         report_to=[], disable_tqdm=True, dataloader_num_workers=0, max_length=1024,
-        completion_only_loss=True, packing=False)
+        completion_only_loss=True, packing=False,
+        train_sampling_strategy="group_by_length")  # less padding to compute
     trainer = SFTTrainer(model=model, args=args, processing_class=tokenizer, train_dataset=data)
     trainer.train()
     logged = [entry for entry in trainer.state.log_history if "loss" in entry]
     return {"rows": len(rows), "steps": trainer.state.global_step,
             **({k: logged[-1][k] for k in ("loss", "mean_token_accuracy") if k in logged[-1]}
                if logged else {})}
+
+
+def _recipe_reader(world: World) -> RecipeExpert | None:
+    """The recipe expert, for its reading of the dish (None for two-dish tasks)."""
+    try:
+        return RecipeExpert(world)
+    except NotARecipeError:
+        return None

@@ -30,7 +30,13 @@ from stgrpo.expert.trajectories import expert_trajectory
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.tasks import PAPER_TASKS, TASKS
-from stgrpo.kitchen.text import ActionVocabulary, all_actions, compact_state, recipe
+from stgrpo.kitchen.text import (
+    ActionVocabulary,
+    all_actions,
+    compact_state,
+    item_state,
+    recipe,
+)
 from stgrpo.kitchen.world import World
 from stgrpo.models.pretrain import PretrainSpec, pretrain
 
@@ -94,7 +100,8 @@ def corpus(spec: TinySpec) -> Iterator[str]:
                 compact = compact_state(world, env.state)
                 for template in TEMPLATES:
                     yield build_messages(observation, info["valid_actions"], template,
-                                         compact, recipe(world.layout.goal))[1]["content"]
+                                         compact, recipe(world.layout.goal),
+                                         item_state(world, env.state))[1]["content"]
                 observation, _, _, info = env.step(rng.choice(info["valid_actions"]))
             if task in PAPER_TASKS:
                 for step in expert_trajectory(world, seed=seed):
@@ -179,6 +186,7 @@ def main(cfg: DictConfig) -> None:
     unknown = set(pretrain_cfg) - set(PretrainSpec.__dataclass_fields__)
     if unknown:
         raise ConfigError(f"unknown config keys under 'model.pretrain': {sorted(unknown)}")
+    pretrain_cfg["tasks"] = tuple(pretrain_cfg.get("tasks") or ())
     build(TinySpec(**build_cfg), Path(require(cfg, "model.path", str)),
           PretrainSpec(**pretrain_cfg), require(cfg, "train.threads", int))
 

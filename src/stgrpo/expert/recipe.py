@@ -1,0 +1,282 @@
+"""The recipe expert: a short, fixed procedure a cook would follow, with its reasoning spelled
+out, for dishes that are one stack on a table (the paper's four tasks and the lettuce and
+tomato sandwiches and burgers).
+
+Where the optimal planner finds the shortest plan (whose choices can look arbitrary: it may
+park a bun on a patty because that saves a step), this expert always does the same thing in
+the same situation, so each decision is a few lookups a small model can learn:
+
+1. The dish is the table whose stack starts with the recipe's base and follows the recipe
+   furthest (ties: the first table); none yet, then the base is the next layer.
+2. Holding something: a next layer goes onto the dish (the base onto the first empty
+   table); a next layer that still needs cooking or cutting goes onto a free stove or
+   board; anything else is put away on the first empty table (else any empty station).
+3. Hands free: anything on top of the dish's finished part comes off; else the next layer
+   is fetched (a ready one first, else one to process), anything on top of it first; a
+   layer on its stove or board is cooked or cut there, and waited for while it cooks.
+
+Its thought says all of it: "Dish on table2: bottombun1. Next: patty. I need patty1 from
+table4. I am at table2." The plans are not minimal (it waits while a patty cooks), and
+`recipe_trajectory` records the planner's optimal actions where a state is on a minimal plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stgrpo.kitchen.domain import BIT
+from stgrpo.kitchen.rules import apply
+from stgrpo.kitchen.state import NOTHING, WAIT, Action, State
+from stgrpo.kitchen.world import World
+
+_NEEDS = {"iscooked": BIT["iscooked"], "iscut": BIT["iscut"], "isfried": BIT["isfried"]}
+_PROCESS = {BIT["iscooked"]: ("stove", "cook"), BIT["iscut"]: ("board", "cut")}
+
+
+class NotARecipeError(ValueError):
+    """The task's goal is not one stack the recipe expert can build."""
+
+
+@dataclass(frozen=True)
+class Layer:
+    kind: str
+    needs: int  # property bits the item must have (cooked, cut)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    layers: tuple[Layer, ...]  # bottom to top
+    ordered: bool  # False: the layers between the base and the top go in any order
+
+
+def read_recipe(goal) -> Recipe:
+    """The stack a goal describes: an `item_on` base, then an `atop` chain (ordered) or
+    `item_at` items with a `clear` one on top (any order in between)."""
+    needs: dict = {}
+    for literal in goal:
+        if literal.predicate in _NEEDS:
+            needs[literal.ids[0]] = needs.get(literal.ids[0], 0) | _NEEDS[literal.predicate]
+    kinds = {ident: kind for literal in goal for kind, ident in zip(literal.args, literal.ids,
+                                                                    strict=True)}
+    bases = [literal for literal in goal if literal.predicate == "item_on"]
+    if len(bases) != 1 or bases[0].args[1] != "table":
+        raise NotARecipeError("the recipe expert builds one dish on a table")
+    base, table = bases[0].ids
+    above = {lit.ids[1]: lit.ids[0] for lit in goal if lit.predicate == "atop"}
+    if above:
+        order, ordered = [base], True
+        while order[-1] in above:
+            order.append(above[order[-1]])
+    else:
+        tops = [lit.ids[0] for lit in goal if lit.predicate == "clear"]
+        middle = [lit.ids[0] for lit in goal
+                  if lit.predicate == "item_at" and lit.ids[1] == table and lit.ids[0] not in tops]
+        order, ordered = [base, *middle, *tops], False
+    items = {ident for lit in goal for ident, kind in zip(lit.ids, lit.args, strict=True)
+             if kind != "table"}
+    if set(order) != items or len(order) != len(set(order)):
+        raise NotARecipeError("the recipe expert builds one dish on a table")
+    return Recipe(tuple(Layer(kinds[i], needs.get(i, 0)) for i in order), ordered)
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    thought: str
+
+
+class RecipeExpert:
+    def __init__(self, world: World):
+        self.world = world
+        self.recipe = read_recipe(world.layout.goal)
+        kinds = world.station_kinds
+        self.tables = [s for s in range(world.n_stations) if kinds[s] == "table"]
+
+    # -- reading the state ---------------------------------------------------------------
+
+    def fits(self, state: State, item: int, layer: Layer) -> bool:
+        return (self.world.item_kinds[item] == layer.kind
+                and state.flags[item] & layer.needs == layer.needs)
+
+    def progress(self, state: State, station: int) -> tuple[int, list[int]]:
+        """(items of the station's stack that follow the recipe, layers still to add)."""
+        layers = self.recipe.layers
+        stack = state.stacks[station]
+        if not stack or not self.fits(state, stack[0], layers[0]):
+            return 0, list(range(len(layers)))
+        remaining = list(range(1, len(layers)))
+        done = 1
+        for item in stack[1:]:
+            match = next((i for i in self.next_layers(remaining) if self.fits(state, item,
+                                                                              layers[i])), None)
+            if match is None:
+                break
+            remaining.remove(match)
+            done += 1
+        return done, remaining
+
+    def next_layers(self, remaining: list[int]) -> list[int]:
+        if not remaining or self.recipe.ordered or len(remaining) == 1:
+            return remaining[:1]
+        top = len(self.recipe.layers) - 1
+        return [i for i in remaining if i != top]
+
+    def dish(self, state: State) -> tuple[int | None, int, list[int]]:
+        best = (None, 0, list(range(len(self.recipe.layers))))
+        for table in self.tables:
+            done, remaining = self.progress(state, table)
+            if done > best[1]:
+                best = (table, done, remaining)
+        return best
+
+    # -- deciding ------------------------------------------------------------------------
+
+    def situation(self, state: State) -> tuple[str, int, int, list[Layer]]:
+        """(the thought's first sentences, dish station, its finished layers, next layers):
+        "Dish on table2: bottombun1. Next: patty." A new dish goes on `base_table`."""
+        names, stations = self.world.item_names, self.world.station_names
+        dish, done, remaining = self.dish(state)
+        wanted = [self.recipe.layers[i] for i in self.next_layers(remaining)]
+        if dish is None:
+            wanted = [self.recipe.layers[0]]
+            dish = self.base_table(state)
+            where = f"Dish: none, base at {stations[dish]}."
+        else:
+            top = names[state.stacks[dish][done - 1]]
+            where = f"Dish at {stations[dish]}, {done} done, top {top}."
+        if not wanted:
+            return f"{where} The dish is done.", dish, done, wanted
+        return (f"{where} Next: {' or '.join(sorted({layer.kind for layer in wanted}))}.",
+                dish, done, wanted)
+
+    def decide(self, state: State) -> Decision:
+        where, dish, done, wanted = self.situation(state)
+        if not wanted:
+            return Decision(WAIT, where)
+        if state.held != NOTHING:
+            target, aim = self._put_held(state, dish, done, wanted)
+        else:
+            target, aim = self._get(state, dish, done, wanted)
+        return Decision(target, f"{where} {aim} I am at {self.world.station_names[state.robot]}.")
+
+    def base_table(self, state: State) -> int:
+        """Where a new dish goes: the first empty table, else the table with the fewest
+        items (cleared first)."""
+        return min(self.tables, key=lambda s: (len(state.stacks[s]), s))
+
+    def _go_then(self, state: State, station: int, action: Action) -> Action:
+        return action if state.robot == station else Action("move", state.robot, station)
+
+    def _put_held(self, state, dish, done, wanted):
+        names, stations = self.world.item_names, self.world.station_names
+        held = state.held
+        stacks = state.stacks
+        if len(stacks[dish]) == done and any(self.fits(state, held, layer) for layer in wanted):
+            if done == 0:
+                return (self._go_then(state, dish, Action("place", held, dish)),
+                        f"I put {names[held]} on {stations[dish]}.")
+            top = stacks[dish][-1]
+            return (self._go_then(state, dish, Action("stack", held, top)),
+                    f"I put {names[held]} on {names[top]} at {stations[dish]}.")
+        station = None
+        for layer in wanted:  # a layer still to cook or cut goes to a free stove or board
+            missing = layer.needs & ~state.flags[held]
+            if self.world.item_kinds[held] == layer.kind and missing in _PROCESS:
+                station = self._empty(state, (_PROCESS[missing][0],))
+                break
+        if station is None:
+            station = self._empty(state, ("table",), avoid=dish)
+        if station is None:  # nowhere empty: onto a stack the dish needs least
+            needed = {self.recipe.layers[i].kind for i in self.dish(state)[2]}
+            kinds = self.world.item_kinds
+
+            def burden(s: int) -> tuple[int, bool, int, int]:
+                ready = sum(any(self.fits(state, i, layer) for layer in wanted)
+                            for i in stacks[s])
+                return ready, bool({kinds[i] for i in stacks[s]} & needed), len(stacks[s]), s
+            fetching = self._next_item_station(state, dish, wanted)
+            others = [s for s in range(self.world.n_stations) if s != dish and stacks[s]]
+            station = min([s for s in others if s != fetching] or others, key=burden)
+            top = stacks[station][-1]
+            return (self._go_then(state, station, Action("stack", held, top)),
+                    f"I put {names[held]} on {names[top]} at {stations[station]}.")
+        return (self._go_then(state, station, Action("place", held, station)),
+                f"I put {names[held]} on {stations[station]}.")
+
+    def _get(self, state, dish, done, wanted):
+        names, stations = self.world.item_names, self.world.station_names
+        stacks = state.stacks
+        if len(stacks[dish]) > done:
+            return self._fetch(state, stacks[dish][-1])
+        in_dish = set(stacks[dish][:done])
+        where = {item: s for s, stack in enumerate(stacks) for item in stack}
+        depth = {item: len(stack) - 1 - k for stack in stacks for k, item in enumerate(stack)}
+        # the least buried first (fewest items above), then by station and item order
+        candidates = sorted((i for i in range(self.world.n_items)
+                             if i not in in_dish and i in where),
+                            key=lambda i: (depth[i], where[i], i))
+        for item in candidates:  # a ready item first, the least buried of any next layer
+            if any(self.fits(state, item, layer) for layer in wanted):
+                return self._fetch(state, item)
+        for layer in wanted:  # else one to cook or cut
+            for item in candidates:
+                if self.world.item_kinds[item] != layer.kind:
+                    continue
+                missing = layer.needs & ~state.flags[item]
+                if missing not in _PROCESS:
+                    continue
+                kind, verb = _PROCESS[missing]
+                station = where[item]
+                if self.world.station_kinds[station] == kind and stacks[station] == (item,):
+                    if state.flags[item] & BIT["iscooking"]:
+                        return WAIT, f"I wait for {names[item]} to cook."
+                    return (self._go_then(state, station, Action(verb, item, station)),
+                            f"I {verb} {names[item]} at {stations[station]}.")
+                return self._fetch(state, item)
+        raise RuntimeError("the recipe expert found nothing to do")  # goal unreachable
+
+    def _next_item_station(self, state: State, dish: int, wanted) -> int | None:
+        """The station of the ready item `_get` would fetch next (not to be buried)."""
+        stacks = state.stacks
+        in_dish = set(stacks[dish][:self.progress(state, dish)[0]])
+        depth = {item: (len(stack) - 1 - k, s) for s, stack in enumerate(stacks)
+                 for k, item in enumerate(stack) if item not in in_dish}
+        ready = sorted((depth[i], i) for i in depth
+                       if any(self.fits(state, i, layer) for layer in wanted))
+        return ready[0][0][1] if ready else None
+
+    def _fetch(self, state: State, item: int):
+        names, stations = self.world.item_names, self.world.station_names
+        station = next(s for s, stack in enumerate(state.stacks) if item in stack)
+        stack = state.stacks[station]
+        top = stack[-1]
+        if len(stack) == 1:
+            action = Action("pick", top, station)
+        else:
+            action = Action("unstack", top, stack[-2])
+        return (self._go_then(state, station, action),
+                f"I need {names[top]} at {stations[station]}.")
+
+    def _empty(self, state: State, kinds: tuple[str, ...], avoid: int | None = None):
+        for s in range(self.world.n_stations):
+            if s != avoid and not state.stacks[s] and self.world.station_kinds[s] in kinds:
+                return s
+        if kinds == ("table",):
+            return next((s for s in range(self.world.n_stations)
+                         if s != avoid and not state.stacks[s]
+                         and self.world.station_kinds[s] not in ("stove", "board", "fryer")),
+                        None)
+        return None
+
+
+def recipe_plan(world: World, max_steps: int) -> list[tuple[State, Decision]]:
+    """(state, decision) per step of the recipe expert until the goal holds."""
+    expert = RecipeExpert(world)
+    state, steps = world.initial, []
+    while not world.goal_reached(state):
+        if len(steps) >= max_steps:
+            raise RuntimeError(f"the recipe expert did not finish within {max_steps} steps")
+        decision = expert.decide(state)
+        steps.append((state, decision))
+        state = apply(world, state, decision.action)
+    return steps

@@ -1,0 +1,56 @@
+"""The recipe expert: a fixed procedure for one-stack dishes that always finishes, with valid
+actions and thoughts that name what it does."""
+
+import pytest
+
+from stgrpo.expert.recipe import NotARecipeError, RecipeExpert, read_recipe, recipe_plan
+from stgrpo.expert.trajectories import recipe_trajectory
+from stgrpo.kitchen.env import KitchenEnv
+from stgrpo.kitchen.generate import generate_layout
+from stgrpo.kitchen.rules import valid_actions
+from stgrpo.kitchen.tasks import PAPER_TASKS, TASKS
+from stgrpo.kitchen.text import ActionVocabulary, item_state
+from stgrpo.kitchen.world import World
+
+
+def test_recipes_of_the_paper_tasks():
+    burger = read_recipe(TASKS["burger"].goal)
+    assert [layer.kind for layer in burger.layers] == ["bottombun", "patty", "topbun"]
+    assert burger.ordered and burger.layers[1].needs  # the patty must be cooked
+    cheeseburger = read_recipe(TASKS["cheeseburger"].goal)
+    assert not cheeseburger.ordered and cheeseburger.layers[-1].kind == "topbun"
+    assert len(read_recipe(TASKS["double_cheeseburger"].goal).layers) == 6
+    with pytest.raises(NotARecipeError):
+        read_recipe(TASKS["two_lettuce_chicken_sandwich"].goal)
+
+
+@pytest.mark.parametrize("task", PAPER_TASKS)
+def test_the_recipe_expert_always_finishes_with_valid_actions(task):
+    for seed in range(150):
+        world = World.from_layout(generate_layout(task, seed))
+        steps = recipe_plan(world, max_steps=200)
+        assert steps, (task, seed)
+        for state, decision in steps:
+            assert decision.action in valid_actions(world, state), (task, seed)
+
+
+def test_trajectories_reach_the_goal_and_name_their_places():
+    world = World.from_layout(generate_layout("cheeseburger", 3))
+    steps = recipe_trajectory(world)
+    env = KitchenEnv(world)
+    env.reset()
+    for step in steps:
+        assert step.thought == step.lookup_thought and step.thought.startswith("Dish")
+        assert step.items == item_state(world, env.state)
+        env.step(step.action)
+    assert env.success
+
+
+def test_the_dish_is_read_from_the_stack():
+    world = World.from_layout(generate_layout("burger", 3))
+    expert, vocabulary = RecipeExpert(world), ActionVocabulary(world)
+    state, decision = recipe_plan(world, 50)[-1]  # the last step: the top bun goes on
+    text, dish, done, wanted = expert.situation(state)
+    assert done == 2 and [layer.kind for layer in wanted] == ["topbun"]
+    assert text.startswith(f"Dish at {world.station_names[dish]}, 2 done")
+    assert vocabulary.text(decision.action).startswith("Stack topbun")
