@@ -147,3 +147,21 @@ def test_the_test_panel_keeps_only_layouts_an_optimal_agent_finishes_in_time(tmp
     assert meta["skipped_over_timeout"]  # these seeds do include longer layouts
     train_meta = json.loads((folder / "train.meta.json").read_text())
     assert train_meta["skipped_over_timeout"] == []  # train keeps long layouts
+
+
+def test_recipe_expert_stage_writes_replayable_trajectories(built):
+    root, _ = built
+    cfg = config(root, "expert=recipe")
+    expert_main(cfg)
+    records = read_trajectories(root / "trajectories/recipe/cheese_sandwich.jsonl")
+    layouts = {lay.content_hash: lay for lay, _ in
+               read_layout_records(root / "layouts/cheese_sandwich/train.jsonl")}
+    assert {r["layout"] for r in records} == set(layouts)
+    for layout_hash, layout in layouts.items():
+        steps = [r for r in records if r["layout"] == layout_hash]
+        env = KitchenEnv(layout)
+        env.reset()
+        for record in steps:
+            assert record["thought"].startswith("Dish")
+            env.step(record["action"])
+        assert env.success
