@@ -165,3 +165,10 @@ def test_recipe_expert_stage_writes_replayable_trajectories(built):
             assert record["thought"].startswith("Dish")
             env.step(record["action"])
         assert env.success
+
+
+def test_recipe_expert_refuses_a_two_dish_task(tmp_path):
+    cfg = config(tmp_path, "expert=recipe", task="two_lettuce_chicken_sandwich")
+    with pytest.raises(ConfigError, match="expert=recipe cannot cook task"):
+        expert_main(cfg)
+    assert not (tmp_path / "trajectories").exists()

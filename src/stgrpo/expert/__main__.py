@@ -13,7 +13,8 @@ import logging
 
 from omegaconf import DictConfig
 
-from stgrpo.config import StageError, require, run_cli, stage_root, to_yaml
+from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root, to_yaml
+from stgrpo.expert.recipe import NotARecipeError, read_recipe
 from stgrpo.expert.trajectories import (
     TIE_BREAKS,
     episode_records,
@@ -62,6 +63,11 @@ def main(cfg: DictConfig) -> None:
     task = require(cfg, "task", str, choices=sorted(TASKS))
     kind = require(cfg, "expert.kind", str, choices=KINDS)
     name = require(cfg, "expert.name", str)
+    if kind == "recipe":
+        try:
+            read_recipe(TASKS[task].goal)
+        except NotARecipeError as exc:
+            raise ConfigError(f"expert=recipe cannot cook task {task!r}: {exc}") from None
     source = stage_root(cfg, "layouts") / "layouts" / task / "train.jsonl"
     layouts = [(layout, record.get("optimal_steps"))
                for layout, record in read_layout_records(source)]
