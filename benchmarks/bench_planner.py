@@ -3,7 +3,9 @@
 For each task, solves `--layouts` generated layouts (seeds 0..N-1) with the A* planner and
 prints the median and max seconds per layout. Baseline, measured in the same run: the same
 search without a heuristic (breadth-first) on the first `--baseline` layouts, capped at
-`--cap` states (a capped run counts as "did not finish"). Asserts nothing about time.
+`--cap` states (a capped run counts as "did not finish"). Last two columns: the recipe
+expert's whole plan on the same layouts (A* seconds / recipe seconds, summed over the
+layouts) and its mean plan length against the optimal. Asserts nothing about time.
 
     python benchmarks/bench_planner.py [--layouts 20] [--baseline 3] [--quick]
 """
@@ -16,6 +18,7 @@ import time
 
 from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import solve
+from stgrpo.expert.recipe import recipe_plan
 from stgrpo.kitchen import World
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.search import SearchLimitError
@@ -40,16 +43,22 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.layouts, args.baseline, args.cap = 2, 1, 20_000
-    print(f"{'task':22s} {'median s':>9s} {'max s':>8s} {'BFS/A* (same layouts)':>24s}")
+    print(f"{'task':22s} {'median s':>9s} {'max s':>8s} {'BFS/A* (same layouts)':>24s} "
+          f"{'A*/recipe':>10s} {'recipe/optimal steps':>21s}")
     for task in PAPER_TASKS:
         worlds = [World.from_layout(generate_layout(task, seed)) for seed in range(args.layouts)]
         fast = [timed(w, AssemblyHeuristic(w), 2_000_000) for w in worlds]
+        start = time.perf_counter()
+        recipe_steps = sum(len(recipe_plan(w, 200)) for w in worlds)
+        recipe_seconds = time.perf_counter() - start
+        optimal_steps = sum(solve(w, heuristic=AssemblyHeuristic(w)).length for w in worlds)
         pairs = []
         for world, seconds in zip(worlds[:args.baseline], fast, strict=False):
             slow = timed(world, None, args.cap)
             pairs.append(f"{slow / seconds:.0f}x" if slow is not None else f">{args.cap} states")
         print(f"{task:22s} {statistics.median(fast):9.3f} {max(fast):8.2f} "
-              f"{', '.join(pairs):>24s}")
+              f"{', '.join(pairs):>24s} {sum(fast) / recipe_seconds:9.0f}x "
+              f"{recipe_steps / optimal_steps:20.2f}x")
 
 
 if __name__ == "__main__":
