@@ -75,3 +75,21 @@ def test_bad_models_fail_clearly(tiny_model, tmp_path):
     (plain / "tokenizer_config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="has no chat template"):
         make_backend("hf", str(plain))
+
+
+def test_pretraining_changes_the_weights_and_is_recorded(tiny_model, tmp_path):
+    from safetensors.torch import load_file
+
+    from stgrpo.models.pretrain import PretrainSpec
+    from stgrpo.models.tiny import TinySpec, build
+
+    spec = TinySpec(**json.loads((tiny_model / "stgrpo_build.json").read_text())["build"])
+    pretraining = PretrainSpec(steps=2, layouts=1, walk_steps=3, batch_size=2,
+                               tasks=("burger",))
+    build(spec, tmp_path / "pretrained", pretraining)
+    record = json.loads((tmp_path / "pretrained" / "stgrpo_build.json").read_text())
+    assert record["pretrain"]["steps"] == 2 and record["pretrain"]["rows"] > 0
+    before = load_file(tiny_model / "model.safetensors")
+    after = load_file(tmp_path / "pretrained" / "model.safetensors")
+    assert any(not before[k].equal(after[k]) for k in before)
+    assert not (tmp_path / "pretrained" / "work").exists()  # the trainer's scratch is gone
