@@ -20,6 +20,7 @@ rule datasets:
         "{root}/logs/datasets/{task}.log",
     benchmark:
         "{root}/benchmarks/datasets/{task}.tsv"
+    priority: 10  # the training chain before the evaluations
     conda:
         "../../environment.yml"
     resources:

@@ -12,6 +12,7 @@ rule trajectories:
         "{root}/logs/trajectories/{expert}/{task}.log",
     benchmark:
         "{root}/benchmarks/trajectories/{expert}/{task}.tsv"
+    priority: 10  # the training chain before the evaluations
     conda:
         "../../environment.yml"
     threads: CFG.expert.get("workers", 1)

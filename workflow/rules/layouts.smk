@@ -15,6 +15,7 @@ rule layouts:
         "{root}/logs/layouts/{task}.log",
     benchmark:
         "{root}/benchmarks/layouts/{task}.tsv"
+    priority: 10  # the training chain before the evaluations
     conda:
         "../../environment.yml"
     threads: CFG.layouts.workers

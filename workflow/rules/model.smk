@@ -9,6 +9,7 @@ rule model:
         "{root}/logs/model/{name}.log",
     benchmark:
         "{root}/benchmarks/model/{name}.tsv"
+    priority: 10  # the training chain before the evaluations
     conda:
         "../../environment.yml"
     resources:

@@ -12,6 +12,7 @@ rule sft:
         "{root}/logs/sft/{task}.log",
     benchmark:
         "{root}/benchmarks/sft/{task}.tsv"
+    priority: 10  # the training chain before the evaluations
     conda:
         "../../environment.yml"
     threads: CFG.train.threads
@@ -38,6 +39,7 @@ rule grpo:
         "{root}/logs/grpo/{task}.log",
     benchmark:
         "{root}/benchmarks/grpo/{task}.tsv"
+    priority: 10  # the training chain before the evaluations
     conda:
         "../../environment.yml"
     threads: CFG.train.threads
