@@ -29,7 +29,7 @@ _USER_V1 = "{state}\n\nGoal: {goal}\n\nValid actions:\n{actions}\n\nWhat is your
 # react-lookup-v1 (CPU scale): the goal as a recipe read from the goal's literals (so a model
 # trained on one dish can read another's), one line per item, unnumbered valid actions and
 # a short constant system text; its answers' thoughts spell out the lookups behind the action
-# ("I need patty1 from table4. I am at table1.").
+# ("I need patty1 at table4. I am at table1.").
 _SYSTEM_LOOKUP_V1 = ("You are a robot chef. Answer with a thought, then one valid action:\n"
                      "Thought: ...\nAction: ...")
 _USER_LOOKUP_V1 = "Recipe: {goal}\n{state}\nValid actions:\n{actions}"

@@ -15,8 +15,8 @@ the same situation, so each decision is a few lookups a small model can learn:
    is fetched (a ready one first, else one to process), anything on top of it first; a
    layer on its stove or board is cooked or cut there, and waited for while it cooks.
 
-Its thought says all of it: "Dish on table2: bottombun1. Next: patty. I need patty1 from
-table4. I am at table2." The plans are not minimal (it waits while a patty cooks), and
+Its thought says all of it: "Dish at table2, 1 done, top bottombun1. Next: patty. I need
+patty1 at table4. I am at table2." The plans are not minimal (it waits while a patty cooks), and
 `recipe_trajectory` records the planner's optimal actions where a state is on a minimal plan.
 """
 
@@ -133,7 +133,8 @@ class RecipeExpert:
 
     def situation(self, state: State) -> tuple[str, int, int, list[Layer]]:
         """(the thought's first sentences, dish station, its finished layers, next layers):
-        "Dish on table2: bottombun1. Next: patty." A new dish goes on `base_table`."""
+        "Dish at table2, 1 done, top bottombun1. Next: patty." A new dish goes on
+        `base_table`."""
         names, stations = self.world.item_names, self.world.station_names
         dish, done, remaining = self.dish(state)
         wanted = [self.recipe.layers[i] for i in self.next_layers(remaining)]
@@ -194,7 +195,7 @@ class RecipeExpert:
                 ready = sum(any(self.fits(state, i, layer) for layer in wanted)
                             for i in stacks[s])
                 return ready, bool({kinds[i] for i in stacks[s]} & needed), len(stacks[s]), s
-            fetching = self._next_item_station(state, dish, wanted)
+            fetching = self._next_item_station(state, dish, done, wanted)
             others = [s for s in range(self.world.n_stations) if s != dish and stacks[s]]
             station = min([s for s in others if s != fetching] or others, key=burden)
             top = stacks[station][-1]
@@ -208,13 +209,8 @@ class RecipeExpert:
         stacks = state.stacks
         if len(stacks[dish]) > done:
             return self._fetch(state, stacks[dish][-1])
-        in_dish = set(stacks[dish][:done])
         where = {item: s for s, stack in enumerate(stacks) for item in stack}
-        depth = {item: len(stack) - 1 - k for stack in stacks for k, item in enumerate(stack)}
-        # the least buried first (fewest items above), then by station and item order
-        candidates = sorted((i for i in range(self.world.n_items)
-                             if i not in in_dish and i in where),
-                            key=lambda i: (depth[i], where[i], i))
+        candidates = self._candidates(state, dish, done)
         for item in candidates:  # a ready item first, the least buried of any next layer
             if any(self.fits(state, item, layer) for layer in wanted):
                 return self._fetch(state, item)
@@ -235,15 +231,22 @@ class RecipeExpert:
                 return self._fetch(state, item)
         raise RuntimeError("the recipe expert found nothing to do")  # goal unreachable
 
-    def _next_item_station(self, state: State, dish: int, wanted) -> int | None:
-        """The station of the ready item `_get` would fetch next (not to be buried)."""
+    def _candidates(self, state: State, dish: int, done: int) -> list[int]:
+        """Items on stations outside the dish's finished part, the least buried first (fewest
+        items above), then by station and item order: the order `_get` fetches in."""
         stacks = state.stacks
-        in_dish = set(stacks[dish][:self.progress(state, dish)[0]])
-        depth = {item: (len(stack) - 1 - k, s) for s, stack in enumerate(stacks)
-                 for k, item in enumerate(stack) if item not in in_dish}
-        ready = sorted((depth[i], i) for i in depth
-                       if any(self.fits(state, i, layer) for layer in wanted))
-        return ready[0][0][1] if ready else None
+        in_dish = set(stacks[dish][:done])
+        rank = {item: (len(stack) - 1 - k, s, item) for s, stack in enumerate(stacks)
+                for k, item in enumerate(stack) if item not in in_dish}
+        return sorted(rank, key=rank.__getitem__)
+
+    def _next_item_station(self, state: State, dish: int, done: int, wanted) -> int | None:
+        """The station of the ready item `_get` would fetch next (not to be buried)."""
+        ready = (i for i in self._candidates(state, dish, done)
+                 if any(self.fits(state, i, layer) for layer in wanted))
+        item = next(ready, None)
+        return None if item is None else next(
+            s for s, stack in enumerate(state.stacks) if item in stack)
 
     def _fetch(self, state: State, item: int):
         names, stations = self.world.item_names, self.world.station_names

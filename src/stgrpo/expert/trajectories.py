@@ -275,4 +275,3 @@ def _purpose(world: World, following: Action, roles: dict[int, str]) -> str:
     if kind in ("cook", "cut", "fry"):
         return f"{kind} {names[a]}"
     return "go on with the recipe"
-

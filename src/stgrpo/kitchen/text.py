@@ -175,37 +175,35 @@ def recipe(goal: tuple) -> str:
         if kind in ITEM_KINDS:
             counts.setdefault(kind, []).append(ident)
 
-    def name(_kind: str, ident) -> str:
+    def name(ident) -> str:
         kind = kind_of[ident]
         idents = counts.get(kind, [ident])
         return kind if len(idents) == 1 else f"{kind} {chr(ord('A') + idents.index(ident))}"
 
     bases = {lit.ids[1]: lit.ids[0] for lit in goal if lit.predicate == "item_on"}
-    base_kinds = {lit.ids[1]: lit.args[0] for lit in goal if lit.predicate == "item_on"}
-    clauses: dict[tuple, list[str]] = {}
+    clauses: dict = {}  # goal id -> its words, in the goal's order
     for literal in goal:
-        item = (kind_of[literal.ids[0]], literal.ids[0])
-        words = clauses.setdefault(item, [])
+        words = clauses.setdefault(literal.ids[0], [])
         if literal.predicate in _STATE_WORDS:
             words.insert(0, _STATE_WORDS[literal.predicate])
         elif literal.predicate == "item_on":
             words.append(f"on a {literal.args[1]}")
         elif literal.predicate == "atop":
-            words.append(f"on {name(literal.args[1], literal.ids[1])}")
+            words.append(f"on {name(literal.ids[1])}")
         elif literal.predicate == "item_at":
             base = bases.get(literal.ids[1])
-            words.append(f"with {name(base_kinds[literal.ids[1]], base)}" if base is not None
+            words.append(f"with {name(base)}" if base is not None
                          else f"at a {literal.args[1]}")
         elif literal.predicate == "clear":
             words.append("on top")
         else:
             words.append(f"{literal.predicate} " + " ".join(map(str, literal.ids[1:])))
-    return "; ".join(" ".join([name(*item), *words]) for item, words in clauses.items())
+    return "; ".join(" ".join([name(ident), *words]) for ident, words in clauses.items())
 
 
 def lookup_thought(world: World, state: State, action: Action, following: Action | None) -> str:
     """A thought that spells out the lookups behind `action`, so that a small model only has
-    to copy: what the plan does next and where ("I need patty1 from table4.", "I put patty1
+    to copy: what the plan does next and where ("I need patty1 at table4.", "I put patty1
     on bottombun1 at table1."), then where the robot stands ("I am at table1."). The action
     follows from the two places: the same station means act there, another means move."""
     names, stations = world.item_names, world.station_names
@@ -228,8 +226,8 @@ def lookup_thought(world: World, state: State, action: Action, following: Action
 
 
 def item_state(world: World, state: State) -> str:
-    """The state as one line per item, each starting with the item's name ("cheese1 at
-    table2, on patty1, under topbun1, cooked."), then the empty stations and the robot. A
+    """The state as the robot's line, then one line per item, each starting with the item's
+    name ("cheese1 at table2, on patty1, under topbun1, cooked."), then the empty stations. A
     model finds where an item is by copying what follows its name, which small models learn
     far sooner than reading a station's line backwards."""
     lines = [f"{world.robot_name} at {world.station_names[state.robot]}, holding "

@@ -174,18 +174,21 @@ def build(spec: TinySpec, out: Path, pretraining: PretrainSpec | None = None,
              out)
 
 
+def _section(cfg: DictConfig, key: str, spec: type) -> dict:
+    """`model.{key}` as keywords of the dataclass `spec`; an unknown key is an error."""
+    values = dict(cfg.model.get(key) or {})
+    unknown = set(values) - set(spec.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"unknown config keys under 'model.{key}': {sorted(unknown)}")
+    return values
+
+
 def main(cfg: DictConfig) -> None:
     if require(cfg, "model.kind", str) != "local":
         raise ConfigError(f"model '{cfg.model.name}' is not built locally (model.kind is "
                           f"{cfg.model.kind!r}); choose model=tiny")
-    build_cfg = dict(cfg.model.get("build") or {})
-    unknown = set(build_cfg) - set(TinySpec.__dataclass_fields__)
-    if unknown:
-        raise ConfigError(f"unknown config keys under 'model.build': {sorted(unknown)}")
-    pretrain_cfg = dict(cfg.model.get("pretrain") or {})
-    unknown = set(pretrain_cfg) - set(PretrainSpec.__dataclass_fields__)
-    if unknown:
-        raise ConfigError(f"unknown config keys under 'model.pretrain': {sorted(unknown)}")
+    build_cfg = _section(cfg, "build", TinySpec)
+    pretrain_cfg = _section(cfg, "pretrain", PretrainSpec)
     pretrain_cfg["tasks"] = tuple(pretrain_cfg.get("tasks") or ())
     build(TinySpec(**build_cfg), Path(require(cfg, "model.path", str)),
           PretrainSpec(**pretrain_cfg), require(cfg, "train.threads", int))

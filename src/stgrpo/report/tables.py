@@ -166,10 +166,10 @@ def cell(record, metric: str) -> str:
     if value is None:
         return "—"
     low, high = _number(record[f"{metric}_lo"]), _number(record[f"{metric}_hi"])
-    text = _fmt(value, metric.replace("_gain", ""))
-    metric = metric.replace("_gain", "")
+    shown_as = metric.removesuffix("_gain")  # a gain prints like its metric
+    text = _fmt(value, shown_as)
     return text if low is None or high is None else (
-        f"{text} [{_fmt(low, metric)}, {_fmt(high, metric)}]")
+        f"{text} [{_fmt(low, shown_as)}, {_fmt(high, shown_as)}]")
 
 
 def display(table: pd.DataFrame) -> pd.DataFrame:
