@@ -53,7 +53,8 @@ slurm-profile:
 	ln -sfn $(CURDIR)/workflow/profiles/slurm $(HOME)/.config/snakemake/slurm
 
 # vLLM's CPU build in its own environment (~3 GB, a few minutes): its torchvision is a CUDA
-# build that breaks transformers, so it goes (see ../shared/FACTS.md).
+# build that breaks transformers ("operator torchvision::nms does not exist"), so it goes;
+# removing triton too saves about 1 GB and vLLM's CPU path does not need it.
 $(VLLM_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VLLM_VENV)
 	$(VLLM_PY) -m pip install --quiet --upgrade pip

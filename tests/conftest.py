@@ -1,13 +1,15 @@
-"""Shared test fixtures. Tests run on CPU only; data from ../shared is optional (skips)."""
+"""Shared test fixtures. Tests run on CPU only; a Robotouille checkout is optional (skips)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-ROBOTOUILLE_DATA = REPO.parent / "shared" / "robotouille"
+# A Robotouille checkout: ROBOTOUILLE_REPO, else one beside this repository.
+ROBOTOUILLE_DATA = Path(os.environ.get("ROBOTOUILLE_REPO", REPO.parent / "shared" / "robotouille"))
 EXAMPLES = ROBOTOUILLE_DATA / "environments" / "env_generator" / "examples"
 
 
