@@ -101,7 +101,7 @@ def test_pretraining_rows_are_seeded_and_well_formed():
     ("layouts", 0, "model.pretrain.layouts"),
     ("lr", 0, "model.pretrain.lr"),
     ("template", "react-v9", "model.pretrain.template"),
-    ("template", "react-compact-v1", "lookup thoughts"),
+    ("template", "react-compact-v1", "lookup or aim thoughts"),
 ])
 def test_pretraining_settings_are_checked(key, value, message):
     with pytest.raises(ConfigError, match=message):

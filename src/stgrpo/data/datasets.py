@@ -61,11 +61,12 @@ def rows(records: list[dict], task: str, template: str, reward_mode: str):
     """(SFT rows, RL rows) for the given step records, in file order."""
     sft, rl = [], []
     fingerprint = template_hash(template)
-    lookup = template_option(template, "thought") == "lookup"
-    thought_key = "lookup_thought" if lookup else "thought"
+    thought_key = {"plan": "thought", "lookup": "lookup_thought",
+                   "aim": "aim_thought"}[template_option(template, "thought")]
     for index, record in enumerate(records):
         prompt = build_messages(record["observation"], record["valid_actions"], template,
-                                record.get("state"), record.get("recipe"), record.get("items"))
+                                record.get("state"), record.get("recipe"), record.get("items"),
+                                record.get("progress"))
         answer = {"role": "assistant",
                   "content": format_response(record[thought_key], record["action"])}
         sft.append({"messages": [*prompt, answer], "task": task, "layout": record["layout"],

@@ -34,6 +34,12 @@ _SYSTEM_LOOKUP_V1 = ("You are a robot chef. Answer with a thought, then one vali
                      "Thought: ...\nAction: ...")
 _USER_LOOKUP_V1 = "Recipe: {goal}\n{state}\nValid actions:\n{actions}"
 
+# react-dish-v1 (CPU scale): react-lookup-v1's recipe and item lines, the dish's progress read
+# off the state (kitchen.dish.progress_text: "Dish at table2, 1 done, top bottombun1. Next:
+# patty."), the valid actions, no system text (it is the same in every row); its thoughts are
+# the aim and the robot's place ("I need patty1 at table4. I am at table1.").
+_USER_DISH_V1 = "Recipe: {goal}\n{progress}\n{state}\nValid actions:\n{actions}"
+
 # `state`: which rendering of the state the prompt shows: Robotouille's observation
 # sentences (as the paper's agents saw them) or the compact one-line-per-station view
 # (kitchen.text.compact_state), about a third of the tokens, for small models on CPU.
@@ -43,10 +49,14 @@ TEMPLATES = {
     "react-lookup-v1": {"state": "items", "goal": "recipe", "actions": "plain",
                         "thought": "lookup", "system": _SYSTEM_LOOKUP_V1,
                         "user": _USER_LOOKUP_V1},
+    "react-dish-v1": {"state": "items", "goal": "recipe", "actions": "plain",
+                      "thought": "aim", "system": "", "user": _USER_DISH_V1},
 }
 # Optional template keys, with the value a template without them has (the older templates
 # keep their exact text and hash): `goal` text | recipe (kitchen.text.recipe), `actions`
-# numbered | plain, `thought` plan (expert.trajectories.explain) | lookup (lookup_thought).
+# numbered | plain, `thought` plan (expert.trajectories.explain) | lookup (lookup_thought) |
+# aim (kitchen.text.aim_thought). An empty `system` text means no system message; a
+# `{progress}` field in the user text shows the dish's progress.
 TEMPLATE_DEFAULTS = {"goal": "text", "actions": "numbered", "thought": "plan"}
 DEFAULT_TEMPLATE = "react-v1"
 
@@ -75,10 +85,12 @@ def template_option(template: str, key: str) -> str:
 
 def build_messages(observation: str, valid_actions: list[str],
                    template: str = DEFAULT_TEMPLATE, compact: str | None = None,
-                   recipe: str | None = None, items: str | None = None) -> list[dict[str, str]]:
-    """The chat for one decision: [system, user]. `compact` is the compact state text,
-    `recipe` the goal as a recipe and `items` the item-per-line state text
-    (kitchen.text.item_state), which templates that show them need."""
+                   recipe: str | None = None, items: str | None = None,
+                   progress: str | None = None) -> list[dict[str, str]]:
+    """The chat for one decision: [system, user] ([user] for a template without system
+    text). `compact` is the compact state text, `recipe` the goal as a recipe, `items` the
+    item-per-line state text (kitchen.text.item_state) and `progress` the dish's progress
+    (kitchen.dish.progress_text), which templates that show them need."""
     parts = _template(template)
     state, goal = split_observation(observation)
     if parts["state"] == "compact":
@@ -89,6 +101,11 @@ def build_messages(observation: str, valid_actions: list[str],
         if items is None:
             raise ValueError(f"prompt template {template!r} needs the item state text")
         state = items
+    fields = {}
+    if "{progress}" in parts["user"]:
+        if progress is None:
+            raise ValueError(f"prompt template {template!r} needs the dish's progress text")
+        fields["progress"] = progress
     if template_option(template, "goal") == "recipe":
         if recipe is None:
             raise ValueError(f"prompt template {template!r} needs the goal's recipe text")
@@ -97,11 +114,9 @@ def build_messages(observation: str, valid_actions: list[str],
         actions = "\n".join(valid_actions)
     else:
         actions = "\n".join(f"{n}. {action}" for n, action in enumerate(valid_actions, 1))
-    return [
-        {"role": "system", "content": parts["system"]},
-        {"role": "user", "content": parts["user"].format(state=state, goal=goal,
-                                                         actions=actions)},
-    ]
+    user = {"role": "user", "content": parts["user"].format(state=state, goal=goal,
+                                                            actions=actions, **fields)}
+    return [{"role": "system", "content": parts["system"]}, user] if parts["system"] else [user]
 
 
 def format_response(thought: str, action: str) -> str:

@@ -6,8 +6,8 @@ Where the optimal planner finds the shortest plan (whose choices can look arbitr
 park a bun on a patty because that saves a step), this expert always does the same thing in
 the same situation, so each decision is a few lookups a small model can learn:
 
-1. The dish is the table whose stack starts with the recipe's base and follows the recipe
-   furthest (ties: the first table); none yet, then the base is the next layer.
+1. The dish, its finished layers and the next layer are read off the state
+   (kitchen.dish.DishReader).
 2. Holding something: a next layer goes onto the dish (the base onto the first empty
    table); a next layer that still needs cooking or cutting goes onto a free stove or
    board; anything else is put away on the first empty table (else any empty station).
@@ -24,131 +24,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stgrpo.kitchen.dish import DishReader, NotARecipeError, read_recipe
 from stgrpo.kitchen.domain import BIT
 from stgrpo.kitchen.rules import apply
 from stgrpo.kitchen.state import NOTHING, WAIT, Action, State
 from stgrpo.kitchen.world import World
 
-_NEEDS = {"iscooked": BIT["iscooked"], "iscut": BIT["iscut"], "isfried": BIT["isfried"]}
+__all__ = ["Decision", "NotARecipeError", "RecipeExpert", "read_recipe", "recipe_plan"]
+
 _PROCESS = {BIT["iscooked"]: ("stove", "cook"), BIT["iscut"]: ("board", "cut")}
-
-
-class NotARecipeError(ValueError):
-    """The task's goal is not one stack the recipe expert can build."""
-
-
-@dataclass(frozen=True)
-class Layer:
-    kind: str
-    needs: int  # property bits the item must have (cooked, cut)
-
-
-@dataclass(frozen=True)
-class Recipe:
-    layers: tuple[Layer, ...]  # bottom to top
-    ordered: bool  # False: the layers between the base and the top go in any order
-
-
-def read_recipe(goal) -> Recipe:
-    """The stack a goal describes: an `item_on` base, then an `atop` chain (ordered) or
-    `item_at` items with a `clear` one on top (any order in between)."""
-    needs: dict = {}
-    for literal in goal:
-        if literal.predicate in _NEEDS:
-            needs[literal.ids[0]] = needs.get(literal.ids[0], 0) | _NEEDS[literal.predicate]
-    kinds = {ident: kind for literal in goal for kind, ident in zip(literal.args, literal.ids,
-                                                                    strict=True)}
-    bases = [literal for literal in goal if literal.predicate == "item_on"]
-    if len(bases) != 1 or bases[0].args[1] != "table":
-        raise NotARecipeError("the recipe expert builds one dish on a table")
-    base, table = bases[0].ids
-    above = {lit.ids[1]: lit.ids[0] for lit in goal if lit.predicate == "atop"}
-    if above:
-        order, ordered = [base], True
-        while order[-1] in above:
-            order.append(above[order[-1]])
-    else:
-        tops = [lit.ids[0] for lit in goal if lit.predicate == "clear"]
-        middle = [lit.ids[0] for lit in goal
-                  if lit.predicate == "item_at" and lit.ids[1] == table and lit.ids[0] not in tops]
-        order, ordered = [base, *middle, *tops], False
-    items = {ident for lit in goal for ident, kind in zip(lit.ids, lit.args, strict=True)
-             if kind != "table"}
-    if set(order) != items or len(order) != len(set(order)):
-        raise NotARecipeError("the recipe expert builds one dish on a table")
-    return Recipe(tuple(Layer(kinds[i], needs.get(i, 0)) for i in order), ordered)
 
 
 @dataclass(frozen=True)
 class Decision:
     action: Action
-    thought: str
+    thought: str  # the whole reasoning: the dish's progress, the aim, where the robot is
+    aim: str = ""  # the aim alone ("I need patty1 at table4."; "" when the dish is done)
 
 
-class RecipeExpert:
-    def __init__(self, world: World):
-        self.world = world
-        self.recipe = read_recipe(world.layout.goal)
-        kinds = world.station_kinds
-        self.tables = [s for s in range(world.n_stations) if kinds[s] == "table"]
-
-    # -- reading the state ---------------------------------------------------------------
-
-    def fits(self, state: State, item: int, layer: Layer) -> bool:
-        return (self.world.item_kinds[item] == layer.kind
-                and state.flags[item] & layer.needs == layer.needs)
-
-    def progress(self, state: State, station: int) -> tuple[int, list[int]]:
-        """(items of the station's stack that follow the recipe, layers still to add)."""
-        layers = self.recipe.layers
-        stack = state.stacks[station]
-        if not stack or not self.fits(state, stack[0], layers[0]):
-            return 0, list(range(len(layers)))
-        remaining = list(range(1, len(layers)))
-        done = 1
-        for item in stack[1:]:
-            match = next((i for i in self.next_layers(remaining) if self.fits(state, item,
-                                                                              layers[i])), None)
-            if match is None:
-                break
-            remaining.remove(match)
-            done += 1
-        return done, remaining
-
-    def next_layers(self, remaining: list[int]) -> list[int]:
-        if not remaining or self.recipe.ordered or len(remaining) == 1:
-            return remaining[:1]
-        top = len(self.recipe.layers) - 1
-        return [i for i in remaining if i != top]
-
-    def dish(self, state: State) -> tuple[int | None, int, list[int]]:
-        best = (None, 0, list(range(len(self.recipe.layers))))
-        for table in self.tables:
-            done, remaining = self.progress(state, table)
-            if done > best[1]:
-                best = (table, done, remaining)
-        return best
-
-    # -- deciding ------------------------------------------------------------------------
-
-    def situation(self, state: State) -> tuple[str, int, int, list[Layer]]:
-        """(the thought's first sentences, dish station, its finished layers, next layers):
-        "Dish at table2, 1 done, top bottombun1. Next: patty." A new dish goes on
-        `base_table`."""
-        names, stations = self.world.item_names, self.world.station_names
-        dish, done, remaining = self.dish(state)
-        wanted = [self.recipe.layers[i] for i in self.next_layers(remaining)]
-        if dish is None:
-            wanted = [self.recipe.layers[0]]
-            dish = self.base_table(state)
-            where = f"Dish: none, base at {stations[dish]}."
-        else:
-            top = names[state.stacks[dish][done - 1]]
-            where = f"Dish at {stations[dish]}, {done} done, top {top}."
-        if not wanted:
-            return f"{where} The dish is done.", dish, done, wanted
-        return (f"{where} Next: {' or '.join(sorted({layer.kind for layer in wanted}))}.",
-                dish, done, wanted)
+class RecipeExpert(DishReader):
+    """Decides from the dish's reading (kitchen.dish.DishReader)."""
 
     def decide(self, state: State) -> Decision:
         where, dish, done, wanted = self.situation(state)
@@ -158,12 +53,8 @@ class RecipeExpert:
             target, aim = self._put_held(state, dish, done, wanted)
         else:
             target, aim = self._get(state, dish, done, wanted)
-        return Decision(target, f"{where} {aim} I am at {self.world.station_names[state.robot]}.")
-
-    def base_table(self, state: State) -> int:
-        """Where a new dish goes: the first empty table, else the table with the fewest
-        items (cleared first)."""
-        return min(self.tables, key=lambda s: (len(state.stacks[s]), s))
+        return Decision(target, f"{where} {aim} I am at {self.world.station_names[state.robot]}.",
+                        aim)
 
     def _go_then(self, state: State, station: int, action: Action) -> Action:
         return action if state.robot == station else Action("move", state.robot, station)

@@ -206,23 +206,33 @@ def lookup_thought(world: World, state: State, action: Action, following: Action
     to copy: what the plan does next and where ("I need patty1 at table4.", "I put patty1
     on bottombun1 at table1."), then where the robot stands ("I am at table1."). The action
     follows from the two places: the same station means act there, another means move."""
+    return aim_thought(world, state, lookup_aim(world, state, action, following))
+
+
+def lookup_aim(world: World, state: State, action: Action, following: Action | None) -> str:
+    """The first sentence of `lookup_thought`: what `action` is for, and where."""
     names, stations = world.item_names, world.station_names
     purpose = following if action.kind == "move" and following is not None else action
     kind, a, b = purpose
     where = {item: s for s, stack in enumerate(state.stacks) for item in stack}
     if kind in ("pick", "unstack"):
-        aim = f"I need {names[a]} at {stations[where[a]]}."
-    elif kind == "place":
-        aim = f"I put {names[a]} on {stations[b]}."
-    elif kind == "stack":
-        aim = f"I put {names[a]} on {names[b]} at {stations[where[b]]}."
-    elif kind in ("cook", "cut", "fry"):
-        aim = f"I {kind} {names[a]} at {stations[b]}."
-    elif kind == "wait":
-        aim = "I wait: something is cooking."
-    else:
-        aim = f"I go to {stations[b]}."
-    return f"{aim} I am at {stations[state.robot]}."
+        return f"I need {names[a]} at {stations[where[a]]}."
+    if kind == "place":
+        return f"I put {names[a]} on {stations[b]}."
+    if kind == "stack":
+        return f"I put {names[a]} on {names[b]} at {stations[where[b]]}."
+    if kind in ("cook", "cut", "fry"):
+        return f"I {kind} {names[a]} at {stations[b]}."
+    if kind == "wait":
+        return "I wait: something is cooking."
+    return f"I go to {stations[b]}."
+
+
+def aim_thought(world: World, state: State, aim: str) -> str:
+    """An aim, then where the robot is ("I need patty1 at table4. I am at table1."): a
+    recipe expert's thought without the dish's progress, for templates that show it."""
+    robot = f"I am at {world.station_names[state.robot]}."
+    return f"{aim} {robot}" if aim else robot
 
 
 def item_state(world: World, state: State) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from stgrpo.config import ConfigError
 from stgrpo.data.prompts import TEMPLATES, build_messages, format_response, template_option
-from stgrpo.expert.recipe import NotARecipeError, RecipeExpert
+from stgrpo.kitchen.dish import progress_text
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.rules import apply, valid_actions
@@ -30,8 +30,10 @@ from stgrpo.kitchen.state import Action, State
 from stgrpo.kitchen.tasks import TASKS
 from stgrpo.kitchen.text import (
     ActionVocabulary,
+    aim_thought,
     compact_state,
     item_state,
+    lookup_aim,
     lookup_thought,
     recipe,
 )
@@ -51,6 +53,7 @@ class PretrainSpec:
     lr: float = 1.0e-3
     template: str = "react-lookup-v1"  # must be the template SFT and evaluation use
     tasks: tuple[str, ...] = ()  # whose kitchens are walked (empty: all of TASKS)
+    prompt_loss: bool = False  # the loss on the prompts' tokens too, not on the answers only
 
     def __post_init__(self):
         for key in ("steps", "layouts", "walk_steps", "batch_size"):
@@ -63,6 +66,9 @@ class PretrainSpec:
         if not isinstance(self.lr, (int, float)) or isinstance(self.lr, bool) or self.lr <= 0:
             raise ConfigError(f"config key 'model.pretrain.lr' must be a positive number, "
                               f"got {self.lr!r}")
+        if not isinstance(self.prompt_loss, bool):
+            raise ConfigError(f"config key 'model.pretrain.prompt_loss' must be true or false, "
+                              f"got {self.prompt_loss!r}")
         unknown = sorted(set(self.tasks) - set(TASKS))
         if unknown:
             raise ConfigError(f"config key 'model.pretrain.tasks' names unknown tasks {unknown}; "
@@ -70,9 +76,9 @@ class PretrainSpec:
         if self.template not in TEMPLATES:
             raise ConfigError(f"config key 'model.pretrain.template' must be one of "
                               f"{sorted(TEMPLATES)}, got {self.template!r}")
-        if self.steps and template_option(self.template, "thought") != "lookup":
+        if self.steps and template_option(self.template, "thought") not in ("lookup", "aim"):
             raise ConfigError(f"config key 'model.pretrain.template' must be a template with "
-                              f"lookup thoughts to pretrain on, got {self.template!r}")
+                              f"lookup or aim thoughts to pretrain on, got {self.template!r}")
 
 
 def random_subgoal(world: World, state: State, rng: random.Random) -> tuple[Action, Action | None]:
@@ -100,19 +106,23 @@ def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict]
             world = World.from_layout(generate_layout(task, PRETRAIN_SEED_BASE + index))
             vocabulary = ActionVocabulary(world)
             goal_recipe = recipe(world.layout.goal)
-            reader = _recipe_reader(world)
+            aim_only = template_option(spec.template, "thought") == "aim"
             env = KitchenEnv(world)
             observation, info = env.reset()
             for _ in range(spec.walk_steps):
                 state = env.state
                 action, following = random_subgoal(world, state, rng)
                 text = vocabulary.text(action)
+                progress = progress_text(world, state)
                 prompt = build_messages(observation, info["valid_actions"], spec.template,
                                         compact_state(world, state), goal_recipe,
-                                        item_state(world, state))
-                thought = lookup_thought(world, state, action, following)
-                if reader is not None:  # the recipe expert's reading of the dish, then at random
-                    thought = f"{reader.situation(state)[0]} {thought}"
+                                        item_state(world, state), progress)
+                if aim_only:  # the dish's progress is in the prompt
+                    thought = aim_thought(world, state, lookup_aim(world, state, action,
+                                                                   following))
+                else:  # the dish's progress (the recipe expert's reading), then at random
+                    thought = " ".join(filter(None, [
+                        progress, lookup_thought(world, state, action, following)]))
                 yield prompt, format_response(thought, text)
                 step = text if rng.random() < 0.5 else rng.choice(info["valid_actions"])
                 observation, _, done, info = env.step(step)
@@ -138,7 +148,7 @@ def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work
         num_train_epochs=100, logging_steps=max(spec.steps // 10, 1), save_strategy="no",
         seed=seed, data_seed=seed, use_cpu=not torch.cuda.is_available(), bf16=False,
         report_to=[], disable_tqdm=True, dataloader_num_workers=0, max_length=1024,
-        completion_only_loss=True, packing=False,
+        completion_only_loss=not spec.prompt_loss, packing=False,
         train_sampling_strategy="group_by_length")  # less padding to compute
     trainer = SFTTrainer(model=model, args=args, processing_class=tokenizer, train_dataset=data)
     trainer.train()
@@ -146,11 +156,3 @@ def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work
     return {"rows": len(rows), "steps": trainer.state.global_step,
             **({k: logged[-1][k] for k in ("loss", "mean_token_accuracy") if k in logged[-1]}
                if logged else {})}
-
-
-def _recipe_reader(world: World) -> RecipeExpert | None:
-    """The recipe expert, for its reading of the dish (None for two-dish tasks)."""
-    try:
-        return RecipeExpert(world)
-    except NotARecipeError:
-        return None

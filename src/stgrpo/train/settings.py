@@ -43,6 +43,7 @@ class StageSettings:
     val_every: int
     verl_overrides: tuple[str, ...]
     max_length: int = 0  # sft
+    prompt_loss: bool = False  # sft: the loss on the prompt's tokens too (TRL only)
     init: str = "base"  # grpo: sft | base
     mini_batch_size: int = 0  # grpo: prompts per optimizer update
     n: int = 1  # grpo: completions per prompt
@@ -100,7 +101,11 @@ def read_settings(cfg: DictConfig, stage: str) -> StageSettings:
     _check_range(f"{stage}.lr", common["lr"], 0, None, open_low=True)
     _check_range(f"{stage}.warmup_ratio", common["warmup_ratio"], 0, 1)
     if stage == "sft":
-        settings = StageSettings(**common, max_length=get("max_length", int, minimum=16))
+        settings = StageSettings(**common, max_length=get("max_length", int, minimum=16),
+                                 prompt_loss=get("prompt_loss", bool))
+        if settings.prompt_loss and settings.engine != "trl":
+            raise ConfigError("config key 'sft.prompt_loss' must be false with sft.engine="
+                              f"{settings.engine} (the loss on prompt tokens is TRL-only)")
     else:
         settings = StageSettings(
             **common, init=get("init", str, choices=INITS),

@@ -105,7 +105,8 @@ def _sft_trainer(s, model, tokenizer, data_dir, work, seed, train_cfg, callbacks
     from stgrpo.data.datasets import load_sft_for_trl
 
     args = SFTConfig(**_common_args(s, work, seed, train_cfg), max_steps=s.max_steps,
-                     max_length=s.max_length, completion_only_loss=True, packing=False)
+                     max_length=s.max_length, completion_only_loss=not s.prompt_loss,
+                     packing=False)
     return SFTTrainer(model=model, args=args, processing_class=tokenizer,
                       train_dataset=load_sft_for_trl(data_dir / "sft_train.parquet"),
                       callbacks=callbacks)

@@ -1,0 +1,114 @@
+"""The dish template: the dish's progress read off the state, aim thoughts, and training on the
+prompt's tokens too."""
+
+import re
+
+import pytest
+
+from stgrpo.config import ConfigError, compose
+from stgrpo.data.datasets import rows
+from stgrpo.data.prompts import build_messages, template_hash
+from stgrpo.expert.recipe import RecipeExpert, recipe_plan
+from stgrpo.expert.trajectories import expert_trajectory, recipe_trajectory, step_record
+from stgrpo.kitchen.dish import DishReader, progress_text
+from stgrpo.kitchen.generate import generate_layout
+from stgrpo.kitchen.text import ActionVocabulary, recipe
+from stgrpo.kitchen.world import World
+from stgrpo.models.pretrain import PretrainSpec, pretraining_rows
+from stgrpo.rollout import advance, start_episode
+from stgrpo.train.settings import read_settings
+
+TEMPLATE = "react-dish-v1"
+
+
+def _user(step) -> str:
+    messages = build_messages(step.observation, step.valid_actions, TEMPLATE, step.state,
+                              step.recipe, step.items, step.progress)
+    assert [m["role"] for m in messages] == ["user"]  # no system text
+    return messages[0]["content"]
+
+
+def test_older_templates_keep_their_hash():
+    assert template_hash("react-v1") == "96391e4ca77f12a5"
+    assert template_hash("react-compact-v1") == "f0f47b15a87e396a"
+    assert template_hash(TEMPLATE) != template_hash("react-lookup-v1")
+
+
+@pytest.mark.parametrize("task", ["cheese_sandwich", "burger", "cheeseburger",
+                                  "double_cheeseburger"])
+def test_the_prompt_shows_the_dish_and_the_thought_only_the_aim(task):
+    for seed in range(6):
+        world = World.from_layout(generate_layout(task, seed))
+        for step in recipe_trajectory(world):
+            user = _user(step)
+            assert user.startswith(f"Recipe: {recipe(world.layout.goal)}\n{step.progress}\n")
+            assert step.progress.startswith("Dish") and "Next:" in step.progress
+            assert step.lookup_thought == f"{step.progress} {step.aim_thought}"
+            assert not step.aim_thought.startswith("Dish")
+            here = step.aim_thought.rsplit("I am at ", 1)[1].rstrip(".")
+            assert f"robot1 at {here}," in user
+            for item, station in re.findall(r"I need (\w+) at (\w+)\.", step.aim_thought):
+                assert f"\n{item} at {station}" in user  # the item's own line
+
+
+def test_the_progress_follows_the_state():
+    world = World.from_layout(generate_layout("burger", 3))
+    reader, expert = DishReader(world), RecipeExpert(world)
+    seen = []
+    for state, decision in recipe_plan(world, 100):
+        assert progress_text(world, state) == reader.situation(state)[0]
+        assert decision.thought.startswith(progress_text(world, state))
+        seen.append(reader.dish(state)[1])
+    assert seen == sorted(seen) and seen[-1] == len(expert.recipe.layers) - 1
+    # a two-dish goal has no one dish to read: the line is empty
+    two = World.from_layout(generate_layout(
+        "onion_cheese_burger_and_lettuce_tomato_chicken_sandwich", 0))
+    assert progress_text(two, two.initial) == ""
+
+
+def test_planner_steps_carry_the_dish_and_aim_too():
+    world = World.from_layout(generate_layout("cheeseburger", 4))
+    steps = expert_trajectory(world, seed=0, tie_break="first")
+    assert steps[0].progress == progress_text(world, world.initial)
+    for step in steps:
+        assert step.lookup_thought == step.aim_thought  # the planner's thought has no dish part
+        assert step.progress.startswith("Dish")
+
+
+def test_dataset_rows_train_the_aim_thought():
+    world = World.from_layout(generate_layout("burger", 2))
+    records = [{**step_record(s), "layout": "h", "episode": 0}
+               for s in recipe_trajectory(world)]
+    sft, rl = rows(records, "burger", TEMPLATE, "expert")
+    for row, record in zip(sft, records, strict=True):
+        assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
+        assert row["messages"][1]["content"].startswith(f"Thought: {record['aim_thought']}\n")
+    assert rl[0]["prompt"][0]["content"].split("\n")[1] == records[0]["progress"]
+
+
+def test_episodes_show_the_progress_of_their_current_state():
+    layout = generate_layout("burger", 5)
+    episode = start_episode(layout)
+    world = episode.env.world
+    assert episode.progress == progress_text(world, world.initial)
+    expert, vocabulary = RecipeExpert(world), ActionVocabulary(world)
+    advance(episode, f"Thought: x\nAction: {vocabulary.text(expert.decide(world.initial).action)}")
+    assert episode.progress == progress_text(world, episode.env.state)
+
+
+def test_pretraining_rows_with_aim_thoughts():
+    spec = PretrainSpec(steps=1, layouts=2, walk_steps=4, template=TEMPLATE, tasks=("burger",))
+    for prompt, answer in pretraining_rows(spec, seed=0):
+        assert [m["role"] for m in prompt] == ["user"]
+        assert prompt[0]["content"].split("\n")[1].startswith("Dish")
+        assert answer.startswith("Thought: I ") and " I am at " in answer
+
+
+def test_prompt_loss_settings_are_checked():
+    with pytest.raises(ConfigError, match=r"sft\.prompt_loss"):
+        read_settings(compose(["task=burger", "sft.prompt_loss=yes"]), "sft")
+    with pytest.raises(ConfigError, match=r"sft\.prompt_loss"):
+        read_settings(compose(["task=burger", "sft=paper", "sft.prompt_loss=true"]), "sft")
+    assert read_settings(compose(["task=burger", "sft.prompt_loss=true"]), "sft").prompt_loss
+    with pytest.raises(ConfigError, match=r"model\.pretrain\.prompt_loss"):
+        PretrainSpec(prompt_loss="no")
