@@ -172,3 +172,22 @@ def test_recipe_expert_refuses_a_two_dish_task(tmp_path):
     with pytest.raises(ConfigError, match="expert=recipe cannot cook task"):
         expert_main(cfg)
     assert not (tmp_path / "trajectories").exists()
+
+
+def test_train_layouts_unsolved_for_an_expert_that_needs_no_plans(built, tmp_path):
+    cfg = config(tmp_path, "layouts.train.solve=false", "expert=recipe")
+    layouts_stage.main(cfg)
+    train = list(read_layout_records(tmp_path / "layouts/cheese_sandwich/train.jsonl"))
+    solved = list(read_layout_records(built[0] / "layouts/cheese_sandwich/train.jsonl"))
+    assert [lay.content_hash for lay, _ in train] == [lay.content_hash for lay, _ in solved]
+    assert {record["optimal_steps"] for _, record in train} == {None}
+    meta = json.loads((tmp_path / "layouts/cheese_sandwich/train.meta.json").read_text())
+    assert meta["mean_optimal_steps"] is None
+    expert_main(cfg)  # the recipe expert cooks them all the same
+    assert read_trajectories(tmp_path / "trajectories/recipe/cheese_sandwich.jsonl")
+    for bad in (["layouts.test.solve=false"],
+                ["layouts.train.solve=false", "layouts.train.within_timeout=true"],
+                ["layouts.train.solve=no"]):
+        with pytest.raises(ConfigError, match=r"layouts\.(train|test)\.solve"):
+            layouts_stage.main(config(tmp_path / "bad", *bad))
+    assert not (tmp_path / "bad").exists()

@@ -8,7 +8,8 @@ Robotouille JSON `files`; the test split never contains a train layout (by conte
 and, with `include_default`, starts with the task's default Robotouille layout when that is
 not in train; with `within_timeout` (the test default), layouts whose optimal plan is longer
 than the task's timeout are skipped, since not even an optimal agent could finish them. Every
-record carries `optimal_steps` from the exact planner; a layout the
+record carries `optimal_steps` from the exact planner (null in a train split with `solve:
+false`, for an expert that needs no exact plans, such as expert=recipe); a layout the
 planner cannot solve within `max_states` is reported by task, seed and hash and then skipped
 or fails the stage (`on_unsolvable`). The test file's `panel_hash` (in `{split}.meta.json`)
 versions the panel.
@@ -47,20 +48,27 @@ class SplitSpec:
     files: tuple[str, ...] = ()  # Robotouille JSON layouts added first
     include_default: bool = False  # the task's default layout first (test panels)
     max_optimal: int | None = None  # longer optimal plans are skipped (None: no limit)
+    solve: bool = True  # False: no exact plans, `optimal_steps` is null (train splits only)
 
     @classmethod
     def from_config(cls, cfg: DictConfig, split: str) -> SplitSpec:
         key = f"layouts.{split}"
         within = cfg.layouts[split].get("within_timeout", False)
-        if not isinstance(within, bool):
-            raise ConfigError(f"config key '{key}.within_timeout' must be true or false, "
-                              f"got {within!r}")
+        solve = cfg.layouts[split].get("solve", True)
+        for name, value in (("within_timeout", within), ("solve", solve)):
+            if not isinstance(value, bool):
+                raise ConfigError(f"config key '{key}.{name}' must be true or false, "
+                                  f"got {value!r}")
+        if not solve and (within or split == "test"):
+            raise ConfigError(f"config key '{key}.solve' must be true for "
+                              f"{'the test panel' if split == 'test' else 'within_timeout'} "
+                              f"(optimal lengths are needed), got false")
         return cls(
             count=require(cfg, f"{key}.count", int, minimum=0),
             first_seed=require(cfg, f"{key}.first_seed", int, minimum=0),
             files=tuple(cfg.layouts[split].get("files") or ()),
             include_default=bool(cfg.layouts[split].get("include_default", False)),
-            max_optimal=get_task(cfg.task).timeout if within else None,
+            max_optimal=get_task(cfg.task).timeout if within else None, solve=solve,
         )
 
 
@@ -88,6 +96,10 @@ def build_split(task: str, spec: SplitSpec, exclude: set[str], max_states: int,
 
     def plan(candidates: list[Layout]) -> int:
         """Solve candidates (in parallel), keep the usable ones; how many were kept."""
+        if not spec.solve:  # an expert that needs no exact plans (expert=recipe)
+            layouts.extend(candidates)
+            lengths.extend([None] * len(candidates))
+            return len(candidates)
         results = ordered_map(optimal_steps, [(lay, max_states) for lay in candidates],
                               workers, desc=f"layouts {task}", unit="layout")
         kept_now = 0
@@ -146,12 +158,13 @@ def panel_hash(layouts: list[Layout]) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
-def write_split(directory: Path, split: str, layouts: list[Layout], lengths: list[int],
-                skipped: list[str], too_long: list[str]) -> None:
+def write_split(directory: Path, split: str, layouts: list[Layout],
+                lengths: list[int | None], skipped: list[str], too_long: list[str]) -> None:
     write_layouts(directory / f"{split}.jsonl", layouts,
                   [{"optimal_steps": n, "split": split} for n in lengths])
+    known = [n for n in lengths if n is not None]
     meta = {"split": split, "layouts": len(layouts), "panel_hash": panel_hash(layouts),
-            "mean_optimal_steps": sum(lengths) / len(lengths) if lengths else None,
+            "mean_optimal_steps": sum(known) / len(known) if known else None,
             "skipped_unsolvable": skipped, "skipped_over_timeout": too_long}
     write_json(directory / f"{split}.meta.json", meta)
 
@@ -181,8 +194,9 @@ def main(cfg: DictConfig) -> None:
                  len(built[split][0]), _mean(built[split][1]))
 
 
-def _mean(values: list[int]) -> float:
-    return sum(values) / len(values) if values else float("nan")
+def _mean(values: list[int | None]) -> float:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else float("nan")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from stgrpo.config import ConfigError
 from stgrpo.data.prompts import TEMPLATES, build_messages, format_response, template_option
-from stgrpo.kitchen.dish import progress_text
+from stgrpo.kitchen.dish import dish_view, progress_text
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.rules import apply, valid_actions
@@ -113,16 +113,16 @@ def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict]
                 state = env.state
                 action, following = random_subgoal(world, state, rng)
                 text = vocabulary.text(action)
-                progress = progress_text(world, state)
                 prompt = build_messages(observation, info["valid_actions"], spec.template,
                                         compact_state(world, state), goal_recipe,
-                                        item_state(world, state), progress)
+                                        item_state(world, state), dish_view(world, state))
                 if aim_only:  # the dish's progress is in the prompt
                     thought = aim_thought(world, state, lookup_aim(world, state, action,
                                                                    following))
                 else:  # the dish's progress (the recipe expert's reading), then at random
                     thought = " ".join(filter(None, [
-                        progress, lookup_thought(world, state, action, following)]))
+                        progress_text(world, state),
+                        lookup_thought(world, state, action, following)]))
                 yield prompt, format_response(thought, text)
                 step = text if rng.random() < 0.5 else rng.choice(info["valid_actions"])
                 observation, _, done, info = env.step(step)
