@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from stgrpo.data.prompts import build_messages, match_action, parse_response
-from stgrpo.kitchen.dish import dish_view
+from stgrpo.kitchen.dish import progress_text
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.layout import Layout
 from stgrpo.kitchen.state import State
@@ -33,7 +33,7 @@ class Episode:
     compact: str  # the compact state text of the current state (for prompts and records)
     recipe: str  # the goal as a recipe (for templates that show it)
     items: str  # the item-per-line state text of the current state
-    progress: str  # the dish's progress in the current state (kitchen.dish.dish_view)
+    progress: str  # the dish's progress in the current state (kitchen.dish.progress_text)
     steps: list[dict] = field(default_factory=list)  # one per valid turn
     states: list[State] = field(default_factory=list)  # the state before each kept step
     invalid: int = 0  # turns whose reply named no valid action
@@ -51,7 +51,7 @@ def start_episode(layout: Layout, optimal_steps: int | None = None,
     observation, info = env.reset()
     return Episode(layout, optimal_steps, env, observation, info["valid_actions"],
                    compact_state(env.world, env.state), recipe(layout.goal),
-                   item_state(env.world, env.state), dish_view(env.world, env.state))
+                   item_state(env.world, env.state), progress_text(env.world, env.state))
 
 
 class Policy(Protocol):
@@ -106,5 +106,5 @@ def advance(episode: Episode, reply: str) -> None:
         })
         episode.compact = compact_state(episode.env.world, episode.env.state)
         episode.items = item_state(episode.env.world, episode.env.state)
-        episode.progress = dish_view(episode.env.world, episode.env.state)
+        episode.progress = progress_text(episode.env.world, episode.env.state)
     episode.observation, episode.valid_actions = observation, info["valid_actions"]

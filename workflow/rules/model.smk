@@ -12,6 +12,7 @@ rule model:
     priority: 10  # the training chain before the evaluations
     conda:
         "../../environment.yml"
+    threads: CFG.model.get("threads", 1)
     resources:
         mem_mb=2000,
         runtime=10,

@@ -35,10 +35,9 @@ _SYSTEM_LOOKUP_V1 = ("You are a robot chef. Answer with a thought, then one vali
 _USER_LOOKUP_V1 = "Recipe: {goal}\n{state}\nValid actions:\n{actions}"
 
 # react-dish-v1 (CPU scale): react-lookup-v1's recipe and item lines, the dish's progress read
-# off the state with the lines of the items it needs next (kitchen.dish.dish_view: "Dish at
-# table2, 1 done, top bottombun1. Next: patty.\npatty1 at table4, cooked."), the valid
-# actions, no system text (it is the same in every row); its thoughts are the aim and the
-# robot's place ("I need patty1 at table4. I am at table1.").
+# off the state (kitchen.dish.progress_text: "Dish at table2, 1 done, top bottombun1. Next:
+# patty."), the valid actions, no system text (it is the same in every row); its thoughts are
+# the aim and the robot's place ("I need patty1 at table4. I am at table1.").
 _USER_DISH_V1 = "Recipe: {goal}\n{progress}\n{state}\nValid actions:\n{actions}"
 
 # `state`: which rendering of the state the prompt shows: Robotouille's observation
@@ -91,7 +90,7 @@ def build_messages(observation: str, valid_actions: list[str],
     """The chat for one decision: [system, user] ([user] for a template without system
     text). `compact` is the compact state text, `recipe` the goal as a recipe, `items` the
     item-per-line state text (kitchen.text.item_state) and `progress` the dish's progress
-    (kitchen.dish.dish_view), which templates that show them need."""
+    (kitchen.dish.progress_text), which templates that show them need."""
     parts = _template(template)
     state, goal = split_observation(observation)
     if parts["state"] == "compact":

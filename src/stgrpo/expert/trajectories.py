@@ -21,7 +21,7 @@ from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import Solution, UnsolvableError, solve
 from stgrpo.expert.recipe import NotARecipeError, recipe_plan
 from stgrpo.io import read_jsonl, write_jsonl
-from stgrpo.kitchen.dish import dish_view
+from stgrpo.kitchen.dish import progress_text
 from stgrpo.kitchen.domain import ITEM_KINDS
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.goal import ON_STATION, View, signature
@@ -56,7 +56,7 @@ class ExpertStep:
     recipe: str  # the goal as a recipe (kitchen.text.recipe), for templates that show it
     items: str  # the item-per-line state text (kitchen.text.item_state)
     lookup_thought: str  # the thought that spells out its lookups (lookup_thought)
-    progress: str  # the dish's progress and next items (kitchen.dish.dish_view), for templates
+    progress: str  # the dish's progress and next items (kitchen.dish.progress_text), for templates
     aim_thought: str  # the aim and the robot's place (kitchen.text.aim_thought)
 
 
@@ -94,7 +94,7 @@ def expert_trajectory(world: World, seed: int | str = 0, tie_break: str = "rando
             steps_to_go=solution.steps_to_go[state],
             recipe=goal_recipe, items=item_state(world, state),
             lookup_thought=lookup_thought(world, state, action, following),
-            progress=dish_view(world, state),
+            progress=progress_text(world, state),
             aim_thought=aim_thought(world, state, lookup_aim(world, state, action, following)),
         ))
         observation, _, _, info = env.step(vocabulary.text(action))
@@ -121,7 +121,7 @@ def recipe_trajectory(world: World, max_steps: int = 200) -> list[ExpertStep]:
             valid_actions=info["valid_actions"], action=action, thought=decision.thought,
             optimal_actions=[], steps_to_go=-1, recipe=goal_recipe,
             items=item_state(world, state), lookup_thought=decision.thought,
-            progress=dish_view(world, state),
+            progress=progress_text(world, state),
             aim_thought=aim_thought(world, state, decision.aim)))
         observation, _, _, info = env.step(action)
         if info["invalid"]:

@@ -6,7 +6,7 @@ tasks and the lettuce and tomato sandwiches and burgers; a two-dish goal raises
 `NotARecipeError`). `DishReader(world).situation(state)` is the reading in words ("Dish at
 table2, 1 done, top bottombun1. Next: patty."): a function of the state and the goal only,
 which the recipe expert decides from and which a prompt template may show as the dish's
-progress, with the whereabouts of the items it needs next (`dish_view`).
+progress (`progress_text`).
 
 1. The dish is the table whose stack starts with the recipe's base and follows the recipe
    furthest (ties: the first table); with none yet, the base is the next layer and the dish
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from stgrpo.kitchen.domain import BIT
 from stgrpo.kitchen.state import State
-from stgrpo.kitchen.text import item_state
 from stgrpo.kitchen.world import World
 
 _NEEDS = {"iscooked": BIT["iscooked"], "iscut": BIT["iscut"], "isfried": BIT["isfried"]}
@@ -150,22 +149,3 @@ def progress_text(world: World, state: State) -> str:
     except NotARecipeError:
         return ""
 
-
-def dish_view(world: World, state: State) -> str:
-    """The dish's progress, then the state lines (kitchen.text.item_state) of every item of
-    the kinds it needs next, outside the dish's finished part: "Dish at table2, 1 done, top
-    bottombun1. Next: patty.\npatty1 at table4, under topbun1, cooked." A prompt shows the
-    next layer's whereabouts beside the progress, so a small model copies them from a fixed
-    place instead of searching the state for them. "" for a goal that is not one stack."""
-    try:
-        reader = DishReader(world)
-    except NotARecipeError:
-        return ""
-    sentence, dish, done, wanted = reader.situation(state)
-    kinds = {layer.kind for layer in wanted}
-    finished = set(state.stacks[dish][:done])
-    names = {world.item_names[i] for i in range(world.n_items)
-             if world.item_kinds[i] in kinds and i not in finished}
-    lines = [line for line in item_state(world, state).split("\n")[1:-1]
-             if line.split(" ", 1)[0] in names]
-    return "\n".join([sentence, *lines])

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from stgrpo.config import ConfigError
 from stgrpo.data.prompts import TEMPLATES, build_messages, format_response, template_option
-from stgrpo.kitchen.dish import dish_view, progress_text
+from stgrpo.kitchen.dish import progress_text
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.rules import apply, valid_actions
@@ -115,7 +115,7 @@ def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict]
                 text = vocabulary.text(action)
                 prompt = build_messages(observation, info["valid_actions"], spec.template,
                                         compact_state(world, state), goal_recipe,
-                                        item_state(world, state), dish_view(world, state))
+                                        item_state(world, state), progress_text(world, state))
                 if aim_only:  # the dish's progress is in the prompt
                     thought = aim_thought(world, state, lookup_aim(world, state, action,
                                                                    following))

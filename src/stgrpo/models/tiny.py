@@ -27,7 +27,7 @@ from omegaconf import DictConfig
 from stgrpo.config import ConfigError, require, run_cli
 from stgrpo.data.prompts import TEMPLATES, build_messages, format_response
 from stgrpo.expert.trajectories import expert_trajectory
-from stgrpo.kitchen.dish import dish_view
+from stgrpo.kitchen.dish import progress_text
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.tasks import PAPER_TASKS, TASKS
@@ -103,7 +103,7 @@ def corpus(spec: TinySpec) -> Iterator[str]:
                     yield build_messages(observation, info["valid_actions"], template,
                                          compact, recipe(world.layout.goal),
                                          item_state(world, env.state),
-                                         dish_view(world, env.state))[-1]["content"]
+                                         progress_text(world, env.state))[-1]["content"]
                 observation, _, _, info = env.step(rng.choice(info["valid_actions"]))
             if task in PAPER_TASKS:
                 for step in expert_trajectory(world, seed=seed):
@@ -193,7 +193,7 @@ def main(cfg: DictConfig) -> None:
     pretrain_cfg = _section(cfg, "pretrain", PretrainSpec)
     pretrain_cfg["tasks"] = tuple(pretrain_cfg.get("tasks") or ())
     build(TinySpec(**build_cfg), Path(require(cfg, "model.path", str)),
-          PretrainSpec(**pretrain_cfg), require(cfg, "train.threads", int))
+          PretrainSpec(**pretrain_cfg), require(cfg, "model.threads", int, minimum=1))
 
 
 if __name__ == "__main__":
