@@ -28,6 +28,7 @@ from stgrpo.kitchen.dish import DishReader, NotARecipeError, read_recipe
 from stgrpo.kitchen.domain import BIT
 from stgrpo.kitchen.rules import apply
 from stgrpo.kitchen.state import NOTHING, WAIT, Action, State
+from stgrpo.kitchen.text import aim_thought
 from stgrpo.kitchen.world import World
 
 __all__ = ["Decision", "NotARecipeError", "RecipeExpert", "read_recipe", "recipe_plan"]
@@ -38,8 +39,14 @@ _PROCESS = {BIT["iscooked"]: ("stove", "cook"), BIT["iscut"]: ("board", "cut")}
 @dataclass(frozen=True)
 class Decision:
     action: Action
-    thought: str  # the whole reasoning: the dish's progress, the aim, where the robot is
-    aim: str = ""  # the aim alone ("I need patty1 at table4."; "" when the dish is done)
+    progress: str  # the dish's reading (DishReader.situation): "Dish at table2, ... Next: patty."
+    aim_thought: str = ""  # the aim and the robot's place (kitchen.text.aim_thought); "" when
+                           # the dish is done
+
+    @property
+    def thought(self) -> str:
+        """The whole reasoning: the dish's progress, the aim, where the robot is."""
+        return f"{self.progress} {self.aim_thought}" if self.aim_thought else self.progress
 
 
 class RecipeExpert(DishReader):
@@ -53,8 +60,7 @@ class RecipeExpert(DishReader):
             target, aim = self._put_held(state, dish, done, wanted)
         else:
             target, aim = self._get(state, dish, done, wanted)
-        return Decision(target, f"{where} {aim} I am at {self.world.station_names[state.robot]}.",
-                        aim)
+        return Decision(target, where, aim_thought(self.world, state, aim))
 
     def _go_then(self, state: State, station: int, action: Action) -> Action:
         return action if state.robot == station else Action("move", state.robot, station)

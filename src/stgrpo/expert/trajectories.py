@@ -31,10 +31,8 @@ from stgrpo.kitchen.search import SearchLimitError
 from stgrpo.kitchen.state import NOTHING, Action, State
 from stgrpo.kitchen.text import (
     ActionVocabulary,
-    aim_thought,
     compact_state,
     item_state,
-    lookup_aim,
     lookup_thought,
     recipe,
 )
@@ -56,7 +54,7 @@ class ExpertStep:
     recipe: str  # the goal as a recipe (kitchen.text.recipe), for templates that show it
     items: str  # the item-per-line state text (kitchen.text.item_state)
     lookup_thought: str  # the thought that spells out its lookups (lookup_thought)
-    progress: str  # the dish's progress and next items (kitchen.dish.progress_text), for templates
+    progress: str  # the dish's progress (kitchen.dish.progress_text), for templates that show it
     aim_thought: str  # the aim and the robot's place (kitchen.text.aim_thought)
 
 
@@ -83,6 +81,7 @@ def expert_trajectory(world: World, seed: int | str = 0, tie_break: str = "rando
     steps = []
     for index, (state, action) in enumerate(zip(states, actions, strict=False)):
         following = actions[index + 1] if index + 1 < len(actions) else None
+        thought = lookup_thought(world, state, action, following)
         steps.append(ExpertStep(
             step=index,
             observation=observation,
@@ -93,9 +92,8 @@ def expert_trajectory(world: World, seed: int | str = 0, tie_break: str = "rando
             optimal_actions=[vocabulary.text(a) for a in solution.actions(state)],
             steps_to_go=solution.steps_to_go[state],
             recipe=goal_recipe, items=item_state(world, state),
-            lookup_thought=lookup_thought(world, state, action, following),
-            progress=progress_text(world, state),
-            aim_thought=aim_thought(world, state, lookup_aim(world, state, action, following)),
+            lookup_thought=thought, progress=progress_text(world, state),
+            aim_thought=thought,  # the planner's lookup thought has no dish part
         ))
         observation, _, _, info = env.step(vocabulary.text(action))
     if solution.length == 0:  # the goal holds at the start: nothing to demonstrate
@@ -121,8 +119,7 @@ def recipe_trajectory(world: World, max_steps: int = 200) -> list[ExpertStep]:
             valid_actions=info["valid_actions"], action=action, thought=decision.thought,
             optimal_actions=[], steps_to_go=-1, recipe=goal_recipe,
             items=item_state(world, state), lookup_thought=decision.thought,
-            progress=progress_text(world, state),
-            aim_thought=aim_thought(world, state, decision.aim)))
+            progress=decision.progress, aim_thought=decision.aim_thought))
         observation, _, _, info = env.step(action)
         if info["invalid"]:
             raise RuntimeError(f"internal error: the recipe expert chose an invalid action "

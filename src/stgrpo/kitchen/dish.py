@@ -148,4 +148,3 @@ def progress_text(world: World, state: State) -> str:
         return DishReader(world).situation(state)[0]
     except NotARecipeError:
         return ""
-

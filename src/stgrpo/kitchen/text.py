@@ -206,10 +206,10 @@ def lookup_thought(world: World, state: State, action: Action, following: Action
     to copy: what the plan does next and where ("I need patty1 at table4.", "I put patty1
     on bottombun1 at table1."), then where the robot stands ("I am at table1."). The action
     follows from the two places: the same station means act there, another means move."""
-    return aim_thought(world, state, lookup_aim(world, state, action, following))
+    return aim_thought(world, state, _lookup_aim(world, state, action, following))
 
 
-def lookup_aim(world: World, state: State, action: Action, following: Action | None) -> str:
+def _lookup_aim(world: World, state: State, action: Action, following: Action | None) -> str:
     """The first sentence of `lookup_thought`: what `action` is for, and where."""
     names, stations = world.item_names, world.station_names
     purpose = following if action.kind == "move" and following is not None else action

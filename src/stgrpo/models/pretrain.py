@@ -30,10 +30,8 @@ from stgrpo.kitchen.state import Action, State
 from stgrpo.kitchen.tasks import TASKS
 from stgrpo.kitchen.text import (
     ActionVocabulary,
-    aim_thought,
     compact_state,
     item_state,
-    lookup_aim,
     lookup_thought,
     recipe,
 )
@@ -101,28 +99,26 @@ def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict]
     takes the written action half of the time and a random valid action otherwise, so it
     visits both tidy and messy kitchens."""
     rng = random.Random(seed)
+    # a lookup template's thought starts with the dish's progress; an aim template shows it
+    progress_in_thought = template_option(spec.template, "thought") == "lookup"
     for task in sorted(spec.tasks or TASKS):
         for index in range(spec.layouts):
             world = World.from_layout(generate_layout(task, PRETRAIN_SEED_BASE + index))
             vocabulary = ActionVocabulary(world)
             goal_recipe = recipe(world.layout.goal)
-            aim_only = template_option(spec.template, "thought") == "aim"
             env = KitchenEnv(world)
             observation, info = env.reset()
             for _ in range(spec.walk_steps):
                 state = env.state
                 action, following = random_subgoal(world, state, rng)
                 text = vocabulary.text(action)
+                progress = progress_text(world, state)
                 prompt = build_messages(observation, info["valid_actions"], spec.template,
                                         compact_state(world, state), goal_recipe,
-                                        item_state(world, state), progress_text(world, state))
-                if aim_only:  # the dish's progress is in the prompt
-                    thought = aim_thought(world, state, lookup_aim(world, state, action,
-                                                                   following))
-                else:  # the dish's progress (the recipe expert's reading), then at random
-                    thought = " ".join(filter(None, [
-                        progress_text(world, state),
-                        lookup_thought(world, state, action, following)]))
+                                        item_state(world, state), progress)
+                thought = lookup_thought(world, state, action, following)
+                if progress_in_thought and progress:  # "" for a two-dish task
+                    thought = f"{progress} {thought}"
                 yield prompt, format_response(thought, text)
                 step = text if rng.random() < 0.5 else rng.choice(info["valid_actions"])
                 observation, _, done, info = env.step(step)
