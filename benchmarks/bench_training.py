@@ -5,7 +5,7 @@ Runs the real stages (layouts -> planner trajectories -> datasets -> tiny model 
 grpo) in a temporary results folder (or `--keep DIR`), with the config's `sft=tiny` and
 `grpo=tiny` settings plus any Hydra overrides given after `--`. Baseline, measured in the
 same run: SFT steps/s with torch's default thread count against `train.threads=1` (the
-setting FACTS.md recommends on 2 cores). Asserts nothing about time.
+setting the tiny configs use on 2 cores). Asserts nothing about time.
 
     python benchmarks/bench_training.py [--tasks burger ...] [--layouts 100] [--quick]
                                         [-- sft.max_steps=200 ...]
