@@ -93,3 +93,23 @@ def test_pretraining_changes_the_weights_and_is_recorded(tiny_model, tmp_path):
     after = load_file(tmp_path / "pretrained" / "model.safetensors")
     assert any(not before[k].equal(after[k]) for k in before)
     assert not (tmp_path / "pretrained" / "work").exists()  # the trainer's scratch is gone
+
+
+def test_name_tokens_make_each_kitchen_name_one_token_and_round_trip(tmp_path):
+    from transformers import AutoTokenizer
+
+    from stgrpo.config import ConfigError
+    from stgrpo.models.tiny import TinySpec, build
+
+    build(TinySpec(corpus_layouts=1, name_tokens=True, hidden_size=32, intermediate_size=64,
+                   num_hidden_layers=1), tmp_path / "names")
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "names")  # Qwen2's class, reloaded
+    line = "patty1 at table3, under cheese1.\nThought: I need patty1 at table3."
+    ids = tokenizer(line, add_special_tokens=False)["input_ids"]
+    pieces = [tokenizer.decode([i]) for i in ids]
+    assert pieces[:3] == ["patty1", " at", " table3"] and " patty1" in pieces
+    assert tokenizer.decode(ids) == line
+    # a name the corpus never saw falls back to the byte-level pieces, losslessly
+    assert tokenizer.decode(tokenizer("table99 xpatty")["input_ids"]) == "table99 xpatty"
+    with pytest.raises(ConfigError, match=r"'model\.build\.name_tokens' must be true or false"):
+        TinySpec(name_tokens="yes")

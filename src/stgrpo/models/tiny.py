@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -49,6 +50,7 @@ PAD = "<|endoftext|>"
 # Qwen2's pre-tokenizer pattern (digits split one by one, letters kept in runs).
 QWEN2_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
                  r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+NAME = re.compile(r"\b[a-z]+[0-9]+\b")  # a kitchen object's or station's name: "patty1"
 CHAT_TEMPLATE = (
     "{%- for message in messages %}"
     "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
@@ -68,9 +70,15 @@ class TinySpec:
     max_position_embeddings: int = 1024
     corpus_layouts: int = 8  # generated layouts per task whose expert episodes feed the corpus
     seed: int = 0
+    name_tokens: bool = False  # every kitchen name in the corpus ("patty1", " table4") one token
 
     def __post_init__(self):
+        if not isinstance(self.name_tokens, bool):
+            raise ConfigError(f"config key 'model.build.name_tokens' must be true or false, "
+                              f"got {self.name_tokens!r}")
         for key, value in vars(self).items():
+            if key == "name_tokens":
+                continue
             if not isinstance(value, int) or isinstance(value, bool) or value < (
                     0 if key == "seed" else 1):
                 raise ConfigError(f"config key 'model.build.{key}' must be a positive "
@@ -111,6 +119,24 @@ def corpus(spec: TinySpec) -> Iterator[str]:
                     yield format_response(step.lookup_thought, step.action)
 
 
+def kitchen_names(texts: list[str]) -> list[str]:
+    """Every name with an index in `texts` ("patty1", "table10"), sorted."""
+    return sorted({name for text in texts for name in NAME.findall(text)})
+
+
+def add_name_tokens(tokenizer, names: list[str]) -> None:
+    """Each name becomes one token, bare (a line's first word) and after a space.
+
+    Qwen2's pre-tokenizer splits digits off ("patty", "1"), so finding "patty1"'s line and
+    copying its station takes a two-token match; as added tokens (matched longest first,
+    before the pre-tokenizer, and kept by `AutoTokenizer`, which rebuilds Qwen2's own
+    pre-tokenizer) each lookup is one token. Text round-trips unchanged."""
+    from tokenizers import AddedToken
+
+    tokenizer.add_tokens([AddedToken(prefix + name, normalized=False)
+                          for name in names for prefix in ("", " ")])
+
+
 def train_tokenizer(texts: Iterator[str], vocab_size: int):
     """A byte-level BPE with Qwen2's pre-tokenizer, as a PreTrainedTokenizerFast."""
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -139,7 +165,10 @@ def build(spec: TinySpec, out: Path, pretraining: PretrainSpec | None = None,
     import torch
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
 
-    tokenizer = train_tokenizer(corpus(spec), spec.vocab_size)
+    texts = list(corpus(spec))
+    tokenizer = train_tokenizer(iter(texts), spec.vocab_size)
+    if spec.name_tokens:
+        add_name_tokens(tokenizer, kitchen_names(texts))
     eos, pad = tokenizer.convert_tokens_to_ids(EOS), tokenizer.convert_tokens_to_ids(PAD)
     config = Qwen2Config(
         vocab_size=len(tokenizer), hidden_size=spec.hidden_size,
