@@ -101,8 +101,8 @@ def test_name_tokens_make_each_kitchen_name_one_token_and_round_trip(tmp_path):
     from stgrpo.config import ConfigError
     from stgrpo.models.tiny import TinySpec, build
 
-    build(TinySpec(corpus_layouts=1, name_tokens=True, hidden_size=32, intermediate_size=64,
-                   num_hidden_layers=1), tmp_path / "names")
+    build(TinySpec(corpus_layouts=1, name_tokens="both", hidden_size=32,
+                   intermediate_size=64, num_hidden_layers=1), tmp_path / "names")
     tokenizer = AutoTokenizer.from_pretrained(tmp_path / "names")  # Qwen2's class, reloaded
     line = "patty1 at table3, under cheese1.\nThought: I need patty1 at table3."
     ids = tokenizer(line, add_special_tokens=False)["input_ids"]
@@ -111,5 +111,12 @@ def test_name_tokens_make_each_kitchen_name_one_token_and_round_trip(tmp_path):
     assert tokenizer.decode(ids) == line
     # a name the corpus never saw falls back to the byte-level pieces, losslessly
     assert tokenizer.decode(tokenizer("table99 xpatty")["input_ids"]) == "table99 xpatty"
-    with pytest.raises(ConfigError, match=r"'model\.build\.name_tokens' must be true or false"):
-        TinySpec(name_tokens="yes")
+    build(TinySpec(corpus_layouts=1, name_tokens="bare", hidden_size=32,
+                   intermediate_size=64, num_hidden_layers=1), tmp_path / "bare")
+    bare = AutoTokenizer.from_pretrained(tmp_path / "bare")
+    ids = bare(line, add_special_tokens=False)["input_ids"]
+    pieces = [bare.decode([i]) for i in ids]
+    assert pieces[:4] == ["patty1", " at", " ", "table3"] and " patty1" not in pieces
+    assert bare.decode(ids) == line
+    with pytest.raises(ConfigError, match=r"'model\.build\.name_tokens' must be one of"):
+        TinySpec(name_tokens=True)

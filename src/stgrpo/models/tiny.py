@@ -51,6 +51,10 @@ PAD = "<|endoftext|>"
 QWEN2_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
                  r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
 NAME = re.compile(r"\b[a-z]+[0-9]+\b")  # a kitchen object's or station's name: "patty1"
+# model.build.name_tokens: which forms of a kitchen name are single tokens. "both": "patty1"
+# (a line's first word) and " patty1" (after a space) are two tokens; "bare": only "patty1",
+# so the state's line and the thought share one token and " patty1" reads " " + "patty1".
+NAME_FORMS = {"none": (), "both": ("", " "), "bare": ("",)}
 CHAT_TEMPLATE = (
     "{%- for message in messages %}"
     "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
@@ -70,12 +74,12 @@ class TinySpec:
     max_position_embeddings: int = 1024
     corpus_layouts: int = 8  # generated layouts per task whose expert episodes feed the corpus
     seed: int = 0
-    name_tokens: bool = False  # every kitchen name in the corpus ("patty1", " table4") one token
+    name_tokens: str = "none"  # a key of NAME_FORMS: which forms of each kitchen name are one token
 
     def __post_init__(self):
-        if not isinstance(self.name_tokens, bool):
-            raise ConfigError(f"config key 'model.build.name_tokens' must be true or false, "
-                              f"got {self.name_tokens!r}")
+        if self.name_tokens not in NAME_FORMS:
+            raise ConfigError(f"config key 'model.build.name_tokens' must be one of "
+                              f"{list(NAME_FORMS)}, got {self.name_tokens!r}")
         for key, value in vars(self).items():
             if key == "name_tokens":
                 continue
@@ -124,8 +128,8 @@ def kitchen_names(texts: list[str]) -> list[str]:
     return sorted({name for text in texts for name in NAME.findall(text)})
 
 
-def add_name_tokens(tokenizer, names: list[str]) -> None:
-    """Each name becomes one token, bare (a line's first word) and after a space.
+def add_name_tokens(tokenizer, names: list[str], forms: tuple[str, ...]) -> None:
+    """Each name becomes one token in each of `forms` (prefixes: "" bare, " " after a space).
 
     Qwen2's pre-tokenizer splits digits off ("patty", "1"), so finding "patty1"'s line and
     copying its station takes a two-token match; as added tokens (matched longest first,
@@ -134,7 +138,7 @@ def add_name_tokens(tokenizer, names: list[str]) -> None:
     from tokenizers import AddedToken
 
     tokenizer.add_tokens([AddedToken(prefix + name, normalized=False)
-                          for name in names for prefix in ("", " ")])
+                          for name in names for prefix in forms])
 
 
 def train_tokenizer(texts: Iterator[str], vocab_size: int):
@@ -167,8 +171,8 @@ def build(spec: TinySpec, out: Path, pretraining: PretrainSpec | None = None,
 
     texts = list(corpus(spec))
     tokenizer = train_tokenizer(iter(texts), spec.vocab_size)
-    if spec.name_tokens:
-        add_name_tokens(tokenizer, kitchen_names(texts))
+    if NAME_FORMS[spec.name_tokens]:
+        add_name_tokens(tokenizer, kitchen_names(texts), NAME_FORMS[spec.name_tokens])
     eos, pad = tokenizer.convert_tokens_to_ids(EOS), tokenizer.convert_tokens_to_ids(PAD)
     config = Qwen2Config(
         vocab_size=len(tokenizer), hidden_size=spec.hidden_size,
