@@ -34,8 +34,9 @@ def main() -> None:
         if not match:
             continue
         prefix, station = match.groups()
-        robot = re.search(r"robot1 at (\w+)", chat[0]["content"]).group(1)
-        text = tokenizer.apply_chat_template([chat[0]], tokenize=False,
+        prompt = list(chat[:-1])  # a template's system text, if any, then the state
+        robot = re.search(r"robot1 at (\w+)", prompt[-1]["content"]).group(1)
+        text = tokenizer.apply_chat_template(prompt, tokenize=False,
                                              add_generation_prompt=True) + prefix
         ids = tokenizer(text, return_tensors="pt", add_special_tokens=False)
         with torch.no_grad():

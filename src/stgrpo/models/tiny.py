@@ -171,8 +171,8 @@ def build(spec: TinySpec, out: Path, pretraining: PretrainSpec | None = None,
 
     texts = list(corpus(spec))
     tokenizer = train_tokenizer(iter(texts), spec.vocab_size)
-    if NAME_FORMS[spec.name_tokens]:
-        add_name_tokens(tokenizer, kitchen_names(texts), NAME_FORMS[spec.name_tokens])
+    if forms := NAME_FORMS[spec.name_tokens]:
+        add_name_tokens(tokenizer, kitchen_names(texts), forms)
     eos, pad = tokenizer.convert_tokens_to_ids(EOS), tokenizer.convert_tokens_to_ids(PAD)
     config = Qwen2Config(
         vocab_size=len(tokenizer), hidden_size=spec.hidden_size,
