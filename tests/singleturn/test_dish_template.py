@@ -14,7 +14,7 @@ from stgrpo.kitchen.dish import DishReader, progress_text
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.text import ActionVocabulary, recipe
 from stgrpo.kitchen.world import World
-from stgrpo.models.pretrain import PretrainSpec, pretraining_rows
+from stgrpo.models.pretrain import PretrainSpec, drill_rows, pretraining_rows
 from stgrpo.rollout import advance, start_episode
 from stgrpo.train.settings import read_settings
 
@@ -96,6 +96,26 @@ def test_pretraining_rows_with_aim_thoughts():
         assert [m["role"] for m in prompt] == ["user"]
         assert prompt[0]["content"].split("\n")[1].startswith("Dish")
         assert answer.startswith("Thought: I ") and " I am at " in answer
+
+
+def test_drill_rows_ask_every_item_once_and_answer_from_its_line():
+    spec = PretrainSpec(drill_steps=1, layouts=2, walk_steps=4, template=TEMPLATE,
+                        tasks=("cheeseburger",))
+    rows = list(drill_rows(spec, seed=0))
+    assert rows == list(drill_rows(spec, seed=0)) and rows != list(drill_rows(spec, seed=1))
+    for prompt, answer in rows:
+        lines = prompt[0]["content"].split("\n")
+        where = dict(line.split(",")[0].rstrip(".").split(" at ") for line in lines)
+        asked = re.findall(r"I need (\w+) at (\w+)\.", answer)
+        assert answer.startswith("Thought: I need ") and dict(asked) == where
+        assert len(asked) == len(where) == len(lines)
+    orders = {tuple(name for name, _ in re.findall(r"I need (\w+) at (\w+)", a)) for _, a in rows}
+    assert len(orders) > 1  # the order is shuffled, not the lines' order
+
+
+def test_drill_steps_are_checked():
+    with pytest.raises(ConfigError, match=r"model\.pretrain\.drill_steps"):
+        PretrainSpec(drill_steps=-1)
 
 
 def test_prompt_loss_settings_are_checked():

@@ -11,6 +11,12 @@ follow the format; it learns nothing about which subgoal a recipe needs next, so
 pretrained model, prompted, still acts at random (the base-model baseline stays near 0),
 and SFT only has to teach the policy.
 
+An optional lookup drill (`drill_steps`) comes first: each row is a walked state's item lines
+only, answered with every item's station in random order ("Thought: I need cheese1 at table3.
+I need patty1 at table4."). Finding an item's line by its name is the lookup the recipe
+expert's thoughts need; a model this small does not learn it on whole prompts within the
+CPU budget, but learns it on these short texts, and then keeps it on whole prompts.
+
 Layouts use seeds from `PRETRAIN_SEED_BASE` up, far from the train and test panels.
 """
 
@@ -52,14 +58,16 @@ class PretrainSpec:
     template: str = "react-lookup-v1"  # must be the template SFT and evaluation use
     tasks: tuple[str, ...] = ()  # whose kitchens are walked (empty: all of TASKS)
     prompt_loss: bool = False  # the loss on the prompts' tokens too, not on the answers only
+    drill_steps: int = 0  # optimizer steps of the lookup drill, before the walks' rows
 
     def __post_init__(self):
-        for key in ("steps", "layouts", "walk_steps", "batch_size"):
+        for key in ("steps", "drill_steps", "layouts", "walk_steps", "batch_size"):
             value = getattr(self, key)
+            may_be_zero = key in ("steps", "drill_steps")
             if not isinstance(value, int) or isinstance(value, bool) or value < (
-                    0 if key == "steps" else 1):
+                    0 if may_be_zero else 1):
                 raise ConfigError(f"config key 'model.pretrain.{key}' must be a "
-                                  f"{'non-negative' if key == 'steps' else 'positive'} "
+                                  f"{'non-negative' if may_be_zero else 'positive'} "
                                   f"integer, got {value!r}")
         if not isinstance(self.lr, (int, float)) or isinstance(self.lr, bool) or self.lr <= 0:
             raise ConfigError(f"config key 'model.pretrain.lr' must be a positive number, "
@@ -74,7 +82,8 @@ class PretrainSpec:
         if self.template not in TEMPLATES:
             raise ConfigError(f"config key 'model.pretrain.template' must be one of "
                               f"{sorted(TEMPLATES)}, got {self.template!r}")
-        if self.steps and template_option(self.template, "thought") not in ("lookup", "aim"):
+        thought = template_option(self.template, "thought")
+        if (self.steps or self.drill_steps) and thought not in ("lookup", "aim"):
             raise ConfigError(f"config key 'model.pretrain.template' must be a template with "
                               f"lookup or aim thoughts to pretrain on, got {self.template!r}")
 
@@ -94,57 +103,95 @@ def random_subgoal(world: World, state: State, rng: random.Random) -> tuple[Acti
     return Action("move", state.robot, station), goal
 
 
-def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict], str]]:
-    """(prompt chat, answer) per decision of the seeded random walks, task by task. The walk
-    takes the written action half of the time and a random valid action otherwise, so it
-    visits both tidy and messy kitchens."""
-    rng = random.Random(seed)
-    # a lookup template's thought starts with the dish's progress; an aim template shows it
-    progress_in_thought = template_option(spec.template, "thought") == "lookup"
+def _walks(spec: PretrainSpec, rng: random.Random):
+    """(world, state, subgoal action, the action it leads to, observation, info) per decision
+    of the seeded random walks, task by task. The walk takes the subgoal's action half of the
+    time and a random valid action otherwise, so it visits both tidy and messy kitchens."""
     for task in sorted(spec.tasks or TASKS):
         for index in range(spec.layouts):
             world = World.from_layout(generate_layout(task, PRETRAIN_SEED_BASE + index))
             vocabulary = ActionVocabulary(world)
-            goal_recipe = recipe(world.layout.goal)
             env = KitchenEnv(world)
             observation, info = env.reset()
             for _ in range(spec.walk_steps):
-                state = env.state
-                action, following = random_subgoal(world, state, rng)
+                action, following = random_subgoal(world, env.state, rng)
+                yield world, env.state, action, following, observation, info
                 text = vocabulary.text(action)
-                progress = progress_text(world, state)
-                prompt = build_messages(observation, info["valid_actions"], spec.template,
-                                        compact_state(world, state), goal_recipe,
-                                        item_state(world, state), progress)
-                thought = lookup_thought(world, state, action, following)
-                if progress_in_thought and progress:  # "" for a two-dish task
-                    thought = f"{progress} {thought}"
-                yield prompt, format_response(thought, text)
                 step = text if rng.random() < 0.5 else rng.choice(info["valid_actions"])
                 observation, _, done, info = env.step(step)
                 if done:
                     break
 
 
+def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict], str]]:
+    """(prompt chat, answer) per decision of the seeded random walks (`_walks`)."""
+    rng = random.Random(seed)
+    # a lookup template's thought starts with the dish's progress; an aim template shows it
+    progress_in_thought = template_option(spec.template, "thought") == "lookup"
+    current = None
+    for world, state, action, following, observation, info in _walks(spec, rng):
+        if world is not current:  # a new layout's walk
+            current, goal_recipe, vocabulary = world, recipe(world.layout.goal), \
+                ActionVocabulary(world)
+        progress = progress_text(world, state)
+        prompt = build_messages(observation, info["valid_actions"], spec.template,
+                                compact_state(world, state), goal_recipe,
+                                item_state(world, state), progress)
+        thought = lookup_thought(world, state, action, following)
+        if progress_in_thought and progress:  # "" for a two-dish task
+            thought = f"{progress} {thought}"
+        yield prompt, format_response(thought, vocabulary.text(action))
+
+
+def drill_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict], str]]:
+    """(prompt chat, answer) of the lookup drill: per walked state, its item lines (as
+    `item_state` writes them) and every item's station, in a seeded random order."""
+    rng = random.Random(seed + 1)  # walks of their own, not the rows' walks again
+    for world, state, *_ in _walks(spec, rng):
+        names, stations = world.item_names, world.station_names
+        where = {names[i]: stations[s] for s, stack in enumerate(state.stacks) for i in stack}
+        lines = [line for line in item_state(world, state).split("\n")
+                 if line.split(" at ")[0] in where]
+        items = list(where)
+        rng.shuffle(items)
+        lookups = " ".join(f"I need {name} at {where[name]}." for name in items)
+        if items:
+            yield [{"role": "user", "content": "\n".join(lines)}], f"Thought: {lookups}"
+
+
 def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work: str) -> dict:
-    """Train `model` in place for `spec.steps` optimizer steps on the pretraining rows (TRL's
-    SFTTrainer, loss on the answers only, CPU or the first GPU); the last logged metrics."""
+    """Train `model` in place: `spec.drill_steps` optimizer steps of the lookup drill (if any),
+    then `spec.steps` on the walks' rows (TRL's SFTTrainer, each phase its own cosine schedule,
+    CPU or the first GPU); the rows, steps and last logged metrics of each phase."""
+    import torch
+
+    torch.set_num_threads(threads)
+    record = {}
+    if spec.drill_steps:
+        record["drill"] = _train(model, tokenizer, list(drill_rows(spec, seed)), spec,
+                                 spec.drill_steps, seed, f"{work}/drill", prompt_loss=False)
+    if spec.steps:
+        record.update(_train(model, tokenizer, list(pretraining_rows(spec, seed)), spec,
+                             spec.steps, seed, f"{work}/walks", prompt_loss=spec.prompt_loss))
+    return record
+
+
+def _train(model, tokenizer, rows, spec: PretrainSpec, steps: int, seed: int, work: str,
+           prompt_loss: bool) -> dict:
     import torch
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    torch.set_num_threads(threads)
-    rows = list(pretraining_rows(spec, seed))
     data = Dataset.from_dict({"prompt": [p for p, _ in rows],
                               "completion": [[{"role": "assistant", "content": a}]
                                              for _, a in rows]})
     args = SFTConfig(
         output_dir=work, per_device_train_batch_size=spec.batch_size, learning_rate=spec.lr,
-        lr_scheduler_type="cosine", warmup_steps=0.05, max_steps=spec.steps,
-        num_train_epochs=100, logging_steps=max(spec.steps // 10, 1), save_strategy="no",
+        lr_scheduler_type="cosine", warmup_steps=0.05, max_steps=steps,
+        num_train_epochs=100, logging_steps=max(steps // 10, 1), save_strategy="no",
         seed=seed, data_seed=seed, use_cpu=not torch.cuda.is_available(), bf16=False,
         report_to=[], disable_tqdm=True, dataloader_num_workers=0, max_length=1024,
-        completion_only_loss=not spec.prompt_loss, packing=False,
+        completion_only_loss=not prompt_loss, packing=False,
         train_sampling_strategy="group_by_length")  # less padding to compute
     trainer = SFTTrainer(model=model, args=args, processing_class=tokenizer, train_dataset=data)
     trainer.train()
