@@ -23,11 +23,12 @@ import itertools
 import json
 import os
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from stgrpo.config import (
@@ -342,6 +343,18 @@ def secrets_set() -> list[str]:
     """The secrets (config.SECRETS) set in this environment: Snakemake's `envvars` passes
     them to every job, on any executor, without writing their values anywhere."""
     return [name for name in SECRETS if os.environ.get(name)]
+
+
+def check_config_keys(config: Mapping, schema: str | Path) -> None:
+    """Snakemake's `--config` holds only the keys of `schema` (its `properties`): Snakemake
+    keeps any other key without complaint, and no job would ever see it."""
+    accepted = sorted(yaml.safe_load(Path(schema).read_text())["properties"])
+    unknown = [key for key in config if key not in accepted]
+    if unknown:
+        example = f"{unknown[0]}={config[unknown[0]]}"
+        raise ConfigError(f"unknown --config key {', '.join(map(repr, unknown))}: the "
+                          f"workflow takes {accepted}; any other setting is a Hydra "
+                          f"override, e.g. overrides='[\"{example}\"]'")
 
 
 def read_overrides(value) -> list[str]:

@@ -86,6 +86,8 @@ def test_cli_args_quote_for_the_shell_and_stay_out_of_snakemake_params():
     (lambda: Plan("ci", ["grpo.micro_batch_size=3"]), "grpo.micro_batch_size"),
     (lambda: Plan("ci", ["workflow.baselines=[gpt9]"]), "unknown model 'gpt9'"),
     (lambda: Plan("ci", ["results_dir=/abs"]), "relative path"),
+    (lambda: Plan("ci", ["grpo.lrr=1"]),
+     r"override 'grpo\.lrr=1' names no config key 'grpo\.lrr': did you mean 'grpo\.lr'\?"),
 ])
 def test_bad_names_and_overrides_fail_when_the_plan_is_built(make, message):
     with pytest.raises(ConfigError, match=message):
