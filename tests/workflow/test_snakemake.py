@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from stgrpo.io import read_jsonl
-from tests.workflow.runner import SNAKEFILE, snakemake
+from tests.workflow.runner import PROJECT, SNAKEFILE, snakemake
 
 
 def job_counts(output: str) -> Counter:
@@ -86,6 +86,39 @@ def test_the_config_schema_lists_every_config_key_the_workflow_reads():
     text = "\n".join(p.read_text() for p in [SNAKEFILE, *SNAKEFILE.parent.rglob("*.smk")])
     read = set(re.findall(r"\bconfig(?:\.get\(|\[)\"(\w+)\"", text))
     assert read and read <= set(schema["properties"])
+
+
+def test_an_older_snakemake_than_the_pinned_one_is_refused(tmp_path):
+    pinned = re.search(r'"snakemake==(\d+\.\d+)', (PROJECT / "pyproject.toml").read_text())[1]
+    older = ("import snakemake.common as c; c.__version__ = '9.0.0'; "
+             "from snakemake.cli import main; main()")
+    run = subprocess.run([sys.executable, "-c", older, "-s", str(SNAKEFILE), "-d", str(tmp_path),
+                          "-n", "--config", "experiment=ci"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode != 0
+    assert f"Expecting Snakemake version {pinned} or higher" in run.stdout + run.stderr
+
+
+# The rules Snakemake runs itself under any executor (workflow/Snakefile's localrules)
+LOCALRULES = """
+import json, sys
+from pathlib import Path
+from snakemake.api import SnakemakeApi
+from snakemake.settings.types import (ConfigSettings, OutputSettings, ResourceSettings,
+                                      StorageSettings)
+with SnakemakeApi(OutputSettings()) as api:
+    workflow = api.workflow(ResourceSettings(), ConfigSettings(config={"experiment": "ci"}),
+                            StorageSettings(), snakefile=Path(sys.argv[1]),
+                            workdir=Path(sys.argv[2]))._workflow
+    print(json.dumps(sorted(workflow._localrules)))
+"""
+
+
+def test_only_the_cheap_summary_rules_stay_off_the_cluster(tmp_path):
+    run = subprocess.run([sys.executable, "-c", LOCALRULES, str(SNAKEFILE), str(tmp_path)],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout.splitlines()[-1]) == ["all", "report", "sweep_summary"]
 
 
 def test_lint_and_format_are_clean(tmp_path):
