@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from stgrpo.config import (
@@ -395,7 +394,7 @@ def secrets_set() -> list[str]:
 def check_config_keys(config: Mapping, schema: str | Path) -> None:
     """Snakemake's `--config` holds only the keys of `schema` (its `properties`): Snakemake
     keeps any other key without complaint, and no job would ever see it."""
-    accepted = sorted(yaml.safe_load(Path(schema).read_text())["properties"])
+    accepted = sorted(OmegaConf.load(schema)["properties"])
     unknown = [key for key in config if key not in accepted]
     if unknown:
         example = f"{unknown[0]}={config[unknown[0]]}"
