@@ -9,11 +9,13 @@ not parse) end with one line naming the key or file, and exit status 2.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
@@ -36,11 +38,42 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictC
     """The root config with `overrides` applied (Hydra override grammar)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
+    from hydra.errors import ConfigCompositionException
 
     if not CONFIG_DIR.is_dir():
         raise ConfigError(f"config directory {CONFIG_DIR} not found (set STGRPO_CONFIG_DIR)")
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return hydra_compose(config_name=config_name, overrides=list(overrides))
+        try:
+            return hydra_compose(config_name=config_name, overrides=list(overrides))
+        except ConfigCompositionException as exc:
+            error = _unknown_key(exc, overrides)
+            if error is None:
+                raise
+            raise error from None
+
+
+def _unknown_key(exc: BaseException, overrides: Sequence[str]) -> ConfigError | None:
+    """Hydra's "Could not override 'grpo.lrr'" as one line naming the override and the keys
+    it could have meant (None for any other composition error)."""
+    from omegaconf import DictConfig
+
+    cause = exc.__cause__
+    parent, key = getattr(cause, "parent_node", None), getattr(cause, "key", None)
+    if not isinstance(parent, DictConfig) or not key:
+        return None
+    unknown = str(cause.full_key)                 # grpo.lrr (or grpo.sub of grpo.sub.x=1)
+    section = unknown[: -len(str(key))].rstrip(".")
+    override = next((o for o in overrides
+                     if (o.split("=", 1)[0].lstrip("+~") + ".").startswith(unknown + ".")),
+                    unknown)
+    keys = [k for k in parent if k != "hydra"]
+    close = difflib.get_close_matches(str(key), keys, n=1)
+    if close:
+        expected = f"did you mean '{'.'.join(filter(None, [section, close[0]]))}'?"
+    else:
+        expected = f"{repr(section) if section else 'the config'} has keys {keys}"
+    return ConfigError(f"override {override!r} names no config key '{unknown}': {expected} "
+                       f"(a + prefix adds a new key)")
 
 
 def require(cfg: DictConfig, key: str, kind: type | tuple[type, ...], *,
@@ -123,11 +156,20 @@ def run_cli(main: Callable[[DictConfig], None], argv: Sequence[str] | None = Non
               f"(Hydra overrides on {CONFIG_DIR / 'config.yaml'})")
         return
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
+    with exit_on_expected_errors():
         check_syntax(argv)
         check_no_secrets(argv)
         cfg = compose(argv)
         main(cfg)
+
+
+@contextmanager
+def exit_on_expected_errors() -> Iterator[None]:
+    """An expected failure (`expected_errors()`) ends the process with one line on stderr
+    and exit status 2, for the stage CLIs and the Snakefile alike; anything else keeps its
+    traceback."""
+    try:
+        yield
     except expected_errors() as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         raise SystemExit(2) from None

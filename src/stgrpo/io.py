@@ -7,8 +7,10 @@ import hashlib
 import json
 import os
 import tempfile
+import tokenize
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from io import StringIO
 from pathlib import Path
 from typing import IO, Any
 
@@ -65,3 +67,33 @@ def read_jsonl(path: str | os.PathLike,
 def sha256_file(path: str | os.PathLike) -> str:
     """The sha256 of a file's bytes (data manifests record it; readers check it)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def code_hash(*sources: str) -> str:
+    """A short hash of Python source without its comments, docstrings and layout: an edit
+    that can change what the code does changes it, a reworded comment does not."""
+    digest = hashlib.sha256()
+    for source in sources:
+        for text in _code_tokens(source):
+            digest.update(text.encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+_LAYOUT = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
+
+
+def _code_tokens(source: str) -> Iterator[str]:
+    skipped = (tokenize.COMMENT, tokenize.NL, tokenize.ENCODING)
+    tokens = [t for t in tokenize.generate_tokens(StringIO(source).readline)
+              if t.type not in skipped]
+    docstring = False
+    for i, token in enumerate(tokens):
+        if docstring:  # the docstring's NEWLINE goes with it
+            docstring = False
+            continue
+        starts = i == 0 or tokens[i - 1].type in _LAYOUT
+        alone = i + 1 < len(tokens) and tokens[i + 1].type == tokenize.NEWLINE
+        if token.type == tokenize.STRING and starts and alone:
+            docstring = True  # (any string statement on its own does nothing)
+            continue
+        yield tokenize.tok_name[token.type] if token.type in _LAYOUT else token.string

@@ -10,7 +10,9 @@ sweep. A sweep point moves only the stages its keys touch (and everything downst
 them) into its own folder; the others stay shared with the experiment.
 
 Rerun triggers: each job's params hold a hash of the config sections its stage reads
-(`READS`), so editing one GRPO key reruns GRPO and what depends on it, nothing upstream.
+(`READS`), so editing one GRPO key reruns GRPO and what depends on it, nothing upstream,
+and of the code-level inputs it reads (`code_hashes`: a prompt template's text, the reward
+code), so editing those in place reruns the stages they change too.
 The job's full overrides travel as a `CliArgs` object, which Snakemake leaves out of its
 params comparison (it cannot serialise it), so passing a new override on the command line
 reruns exactly the stages whose sections it changes.
@@ -23,7 +25,7 @@ import itertools
 import json
 import os
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -39,6 +41,8 @@ from stgrpo.config import (
     compose,
     require,
 )
+from stgrpo.data.prompts import TEMPLATES, template_hash, templates_hash
+from stgrpo.data.reward import reward_hash
 from stgrpo.kitchen.tasks import TASKS
 
 STAGES = ("layouts", "model", "trajectories", "datasets", "sft", "grpo", "eval")
@@ -63,6 +67,10 @@ READS = {
     "grpo": ("seed", "model", "prompt", "grpo", "train"),
     "eval": ("seed", "model", "prompt", "eval", "expert", "layouts.max_states"),
 }
+# Stages whose jobs score answers with the reward (GRPO trains on it; SFT and GRPO validate
+# with it), and the eval policies that prompt a language model (with eval.template).
+SCORING = ("sft", "grpo")
+PROMPTED = ("checkpoint", "base")
 REFERENCES = ("planner", "random")
 
 
@@ -129,6 +137,7 @@ class Plan:
         self.by_root = {run.root: run for run in self.runs}
         for run in self.runs:  # training settings that cannot work fail now, not hours in
             check_training(self.job_config(run))
+            check_templates(self.job_config(run))
         _ = self.evaluations  # unknown baselines or stages fail now too
 
     # -- what the DAG contains -----------------------------------------------------------
@@ -308,9 +317,47 @@ def compose_checked(overrides: tuple[str, ...]) -> DictConfig:
 
 
 def config_hash(cfg: DictConfig, stage: str) -> str:
+    """The rerun trigger of `stage`: the config sections it reads and the hashes of its
+    code-level inputs (a stage without any keeps the trigger of its sections alone)."""
     sections = {key: _plain(OmegaConf.select(cfg, key)) for key in READS[stage]}
-    text = json.dumps(sections, sort_keys=True, default=str)
+    text = json.dumps({**sections, **code_hashes(cfg, stage)}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def code_hashes(cfg: DictConfig, stage: str) -> dict[str, str]:
+    """Hashes of what `stage` reads from the code rather than the config: the text of the
+    template it builds prompts with, every template's text for the locally built model (its
+    tokenizer's corpus holds them all), the reward code for the stages that score. SFT and
+    GRPO read their prompts from the datasets, which rerun when the template's text does."""
+    found = {}
+    template = prompt_template(cfg, stage)
+    if template is not None:
+        found["template_hash"] = template_hash(template)
+    if stage == "model" and cfg.model.kind == "local":
+        found["templates_hash"] = templates_hash()
+    if stage in SCORING:
+        found["reward_hash"] = reward_hash()
+    return found
+
+
+def prompt_template(cfg: DictConfig, stage: str) -> str | None:
+    """The template `stage` builds prompts with (None where it prompts no model): the
+    datasets', an LLM expert's, or the evaluated model's."""
+    if stage == "datasets":
+        return cfg.prompt.template
+    policy = cfg.eval.policy if stage == "eval" else None
+    if stage == "trajectories" or policy == "expert":
+        return cfg.expert.get("template")  # the LLM expert's; the planner has none
+    return cfg.eval.template if policy in PROMPTED else None
+
+
+def check_templates(cfg: DictConfig) -> None:
+    """Every template the stages prompt with exists (the triggers hash its text)."""
+    for key in ("prompt.template", "expert.template", "eval.template"):
+        name = OmegaConf.select(cfg, key)
+        if name is not None and name not in TEMPLATES:
+            raise ConfigError(f"config key '{key}' must be one of {sorted(TEMPLATES)}, "
+                              f"got {name!r}")
 
 
 def _plain(value):
@@ -342,6 +389,18 @@ def secrets_set() -> list[str]:
     """The secrets (config.SECRETS) set in this environment: Snakemake's `envvars` passes
     them to every job, on any executor, without writing their values anywhere."""
     return [name for name in SECRETS if os.environ.get(name)]
+
+
+def check_config_keys(config: Mapping, schema: str | Path) -> None:
+    """Snakemake's `--config` holds only the keys of `schema` (its `properties`): Snakemake
+    keeps any other key without complaint, and no job would ever see it."""
+    accepted = sorted(OmegaConf.load(schema)["properties"])
+    unknown = [key for key in config if key not in accepted]
+    if unknown:
+        example = f"{unknown[0]}={config[unknown[0]]}"
+        raise ConfigError(f"unknown --config key {', '.join(map(repr, unknown))}: the "
+                          f"workflow takes {accepted}; any other setting is a Hydra "
+                          f"override, e.g. overrides='[\"{example}\"]'")
 
 
 def read_overrides(value) -> list[str]:

@@ -20,10 +20,12 @@ from stgrpo.data.reward import (
     TRL_REWARD_PARTS,
     TRL_REWARD_WEIGHTS,
     compute_score,
+    reward_hash,
     score,
     trl_reward,
 )
 from stgrpo.expert.trajectories import expert_trajectory
+from stgrpo.io import code_hash
 from stgrpo.kitchen import World
 from stgrpo.kitchen.tasks import TASKS
 
@@ -58,6 +60,25 @@ def test_template_hash_is_stable_and_distinguishes_templates():
     assert template_hash("react-v1") == template_hash("react-v1")
     with pytest.raises(ValueError, match="unknown prompt template"):
         template_hash("nope")
+
+
+def test_code_hash_follows_the_code_not_its_comments_docstrings_or_layout():
+    code = 'def f(x):\n    """Doc."""\n    return x + 1  # one\n'
+    same = 'def f(x):\n  """Other words."""\n\n  # a note\n  return x + \\\n    1\n'
+    assert code_hash(code) == code_hash(same) == code_hash("def f(x):\n    return x + 1\n")
+    assert code_hash(code) != code_hash(code.replace("x + 1", "x + 2"))
+    assert code_hash(code) != code_hash(code.replace("x + 1", "'x' + 1"))
+
+
+def test_reward_hash_moves_with_the_answer_parser_it_scores_with(monkeypatch):
+    import stgrpo.data.reward as reward
+
+    before = reward_hash()
+    source = reward.parser_source()
+    monkeypatch.setattr(reward, "parser_source", lambda: source + "\n# a comment\n")
+    assert reward_hash() == before
+    monkeypatch.setattr(reward, "parser_source", lambda: source.replace(".lower()", ""))
+    assert reward_hash() != before
     with pytest.raises(ValueError, match="needs the compact state"):
         build_messages(STEP.observation, STEP.valid_actions, "react-compact-v1")
 

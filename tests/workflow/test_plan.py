@@ -7,7 +7,9 @@ from collections import Counter
 
 import pytest
 
+import stgrpo.workflow
 from stgrpo.config import ConfigError
+from stgrpo.data.prompts import TEMPLATES
 from stgrpo.workflow import CliArgs, Plan, touched_stages
 
 TASKS = ["cheese_sandwich", "burger", "cheeseburger", "double_cheeseburger"]
@@ -73,6 +75,40 @@ def test_the_rerun_trigger_moves_with_the_stage_sections_only():
         changed.trigger("grpo", changed.base, "task=burger")
 
 
+# A job of each stage, as the rules ask for its trigger (ci: react-compact-v1, the tiny model)
+JOBS = {"layouts": ("layouts", "task=burger"), "trajectories": ("trajectories", "task=burger"),
+        "datasets": ("datasets", "task=burger"), "model": ("model", "model=tiny"),
+        "sft": ("sft", "task=burger"), "grpo": ("grpo", "task=burger"),
+        "eval-grpo": ("eval", "task=burger", "eval.policy=checkpoint", "eval.stage=grpo",
+                      "eval.train_task=burger"),
+        "eval-base": ("eval", "task=burger", "eval.policy=base", "model=tiny"),
+        "eval-planner": ("eval", "task=burger", "eval.policy=planner")}
+
+
+def triggers(plan: Plan) -> dict[str, str]:
+    return {job: plan.trigger(stage, plan.base, *extra) for job, (stage, *extra) in JOBS.items()}
+
+
+def test_editing_a_template_text_in_place_reruns_the_stages_that_prompt_with_it(monkeypatch):
+    plan = Plan("ci")
+    before = triggers(plan)
+    template = TEMPLATES["react-compact-v1"]
+    monkeypatch.setitem(TEMPLATES, "react-compact-v1",
+                        {**template, "user": template["user"] + " Think first."})
+    after = triggers(plan)
+    # the model: its tokenizer's corpus holds every template; SFT and GRPO follow the datasets
+    assert {job for job in JOBS if before[job] != after[job]} == {
+        "datasets", "model", "eval-grpo", "eval-base"}
+
+
+def test_editing_the_reward_code_reruns_the_stages_that_score(monkeypatch):
+    plan = Plan("ci")
+    before = triggers(plan)
+    monkeypatch.setattr(stgrpo.workflow, "reward_hash", lambda: "edited")
+    after = triggers(plan)
+    assert {job for job in JOBS if before[job] != after[job]} == {"sft", "grpo"}
+
+
 def test_cli_args_quote_for_the_shell_and_stay_out_of_snakemake_params():
     args = CliArgs(["experiment=ci", "prompt.template=react v1"])
     assert str(args) == "experiment=ci 'prompt.template=react v1'"
@@ -86,6 +122,9 @@ def test_cli_args_quote_for_the_shell_and_stay_out_of_snakemake_params():
     (lambda: Plan("ci", ["grpo.micro_batch_size=3"]), "grpo.micro_batch_size"),
     (lambda: Plan("ci", ["workflow.baselines=[gpt9]"]), "unknown model 'gpt9'"),
     (lambda: Plan("ci", ["results_dir=/abs"]), "relative path"),
+    (lambda: Plan("ci", ["prompt.template=react-v9"]), "config key 'prompt.template'"),
+    (lambda: Plan("ci", ["grpo.lrr=1"]),
+     r"override 'grpo\.lrr=1' names no config key 'grpo\.lrr': did you mean 'grpo\.lr'\?"),
 ])
 def test_bad_names_and_overrides_fail_when_the_plan_is_built(make, message):
     with pytest.raises(ConfigError, match=message):

@@ -13,9 +13,10 @@ from collections import Counter
 
 import pandas as pd
 import pytest
+import yaml
 
 from stgrpo.io import read_jsonl
-from tests.workflow.runner import SNAKEFILE, snakemake
+from tests.workflow.runner import PROJECT, SNAKEFILE, snakemake
 
 
 def job_counts(output: str) -> Counter:
@@ -52,12 +53,72 @@ def test_a_sweep_expands_into_points_that_share_the_untouched_stages(tmp_path):
     (["experiment=ci", "overrides=tasks=[pizza]"], "config key 'tasks'"),
     (["experiment=ci", "overrides=grpo.lr=[1,"], "override 'grpo.lr=[1,'"),
     (["experiment=ci", "overrides=grpo.no_such_key=1"], "no_such_key"),
+    (["experiment=1"], "['experiment']"),  # the schema's types
+    (["experiment=ci", "overrides=3"], "['overrides']"),
 ])
 def test_bad_input_fails_at_dag_construction_naming_it(tmp_path, config, message):
     run = snakemake(tmp_path, "-n", "--config", *config)
     assert run.returncode != 0
     assert message in run.stdout + run.stderr
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("config, named", [
+    (["experiment=ci", "seed=7"],
+     ["'seed'", "['experiment', 'overrides', 'sweep']", """overrides='["seed=7"]'"""]),
+    (["experiment=ci", 'overrides=["grpo.lrr=1"]'],
+     ["override 'grpo.lrr=1'", "did you mean 'grpo.lr'?"]),
+])
+def test_an_unknown_config_key_or_override_is_one_line_before_any_job(tmp_path, config,
+                                                                        named):
+    run = snakemake(tmp_path, "-n", "--config", *config)
+    output = run.stdout + run.stderr
+    assert run.returncode == 2, output[-2000:]
+    assert "Traceback" not in output and 'File "' not in output
+    errors = [line for line in output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and all(n in errors[0] for n in named), output[-2000:]
+    assert "Job stats" not in output and not (tmp_path / "results").exists()
+
+
+def test_the_config_schema_lists_every_config_key_the_workflow_reads():
+    schema = yaml.safe_load((SNAKEFILE.parent / "schemas/config.schema.yaml").read_text())
+    assert schema["additionalProperties"] is False
+    text = "\n".join(p.read_text() for p in [SNAKEFILE, *SNAKEFILE.parent.rglob("*.smk")])
+    read = set(re.findall(r"\bconfig(?:\.get\(|\[)\"(\w+)\"", text))
+    assert read and read <= set(schema["properties"])
+
+
+def test_an_older_snakemake_than_the_pinned_one_is_refused(tmp_path):
+    pinned = re.search(r'"snakemake==(\d+\.\d+)', (PROJECT / "pyproject.toml").read_text())[1]
+    older = ("import snakemake.common as c; c.__version__ = '9.0.0'; "
+             "from snakemake.cli import main; main()")
+    run = subprocess.run([sys.executable, "-c", older, "-s", str(SNAKEFILE), "-d", str(tmp_path),
+                          "-n", "--config", "experiment=ci"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode != 0
+    assert f"Expecting Snakemake version {pinned} or higher" in run.stdout + run.stderr
+
+
+# The rules Snakemake runs itself under any executor (workflow/Snakefile's localrules)
+LOCALRULES = """
+import json, sys
+from pathlib import Path
+from snakemake.api import SnakemakeApi
+from snakemake.settings.types import (ConfigSettings, OutputSettings, ResourceSettings,
+                                      StorageSettings)
+with SnakemakeApi(OutputSettings()) as api:
+    workflow = api.workflow(ResourceSettings(), ConfigSettings(config={"experiment": "ci"}),
+                            StorageSettings(), snakefile=Path(sys.argv[1]),
+                            workdir=Path(sys.argv[2]))._workflow
+    print(json.dumps(sorted(workflow._localrules)))
+"""
+
+
+def test_only_the_cheap_summary_rules_stay_off_the_cluster(tmp_path):
+    run = subprocess.run([sys.executable, "-c", LOCALRULES, str(SNAKEFILE), str(tmp_path)],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout.splitlines()[-1]) == ["all", "report", "sweep_summary"]
 
 
 def test_lint_and_format_are_clean(tmp_path):

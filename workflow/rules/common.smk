@@ -1,15 +1,25 @@
 # The only place for helpers. The plan (stgrpo.workflow.Plan) is built once per invocation
-# from --config experiment=... overrides=... sweep=...; a bad name or override stops here,
-# before any job, with a message naming it.
+# from --config experiment=... overrides=... sweep=... (workflow/schemas/config.schema.yaml);
+# an unknown key, a bad name or a bad override stops here, before any job, with one line
+# naming it (exit status 2, as the stage CLIs).
 import re
 
-from stgrpo.workflow import Plan, read_overrides, secrets_set
+from snakemake.utils import validate
 
-PLAN = Plan(
-    config.get("experiment", "demo"),
-    read_overrides(config.get("overrides")),
-    config.get("sweep") or None,
-)
+from stgrpo.config import exit_on_expected_errors
+from stgrpo.workflow import Plan, check_config_keys, read_overrides, secrets_set
+
+with exit_on_expected_errors():
+    # unknown keys first: validate() would report them as a multi-line schema error
+    check_config_keys(config, f"{workflow.basedir}/schemas/config.schema.yaml")
+validate(config, "../schemas/config.schema.yaml")  # types, and experiment's default
+
+with exit_on_expected_errors():
+    PLAN = Plan(
+        config["experiment"],
+        read_overrides(config.get("overrides")),
+        config.get("sweep") or None,
+    )
 CFG = PLAN.cfg
 
 

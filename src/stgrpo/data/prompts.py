@@ -9,6 +9,7 @@ text of the template in use and is recorded wherever a prompt is (datasets, eval
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import re
 from dataclasses import dataclass
@@ -64,6 +65,12 @@ DEFAULT_TEMPLATE = "react-v1"
 def template_hash(name: str = DEFAULT_TEMPLATE) -> str:
     """A short content hash of the template's text (changes whenever a word changes)."""
     text = json.dumps({"name": name, **_template(name)}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def templates_hash() -> str:
+    """A short hash of every template's text (what a tokenizer trained on them all reads)."""
+    text = json.dumps({name: template_hash(name) for name in TEMPLATES}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -159,6 +166,14 @@ def match_action(action: str | None, candidates: list[str]) -> str | None:
         return None
     wanted = normalise(action)
     return next((c for c in candidates if normalise(c) == wanted), None)
+
+
+def parser_source() -> str:
+    """The source of the code here that reads an answer (`parse_response` and what it
+    uses), which the reward's hash covers."""
+    patterns = f"_FORMAT = {_FORMAT.pattern!r}, {_FORMAT.flags}\n_ACTION = {_ACTION.pattern!r}\n"
+    return patterns + "".join(inspect.getsource(code)
+                              for code in (Response, parse_response, normalise))
 
 
 def _template(name: str) -> dict[str, str]:

@@ -19,12 +19,26 @@ The mode comes from `extra_info["reward_mode"]` (written by the dataset builder)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from stgrpo.data.prompts import normalise, parse_response
+from stgrpo.data.prompts import normalise, parse_response, parser_source
+from stgrpo.io import code_hash
 
 FORMAT_SCORE = 0.1
 ACTION_SCORE = 0.9
 MODES = ("expert", "optimal")
+
+
+def reward_hash() -> str:
+    """A short hash of the code that scores an answer: this module and the answer parser it
+    calls (comments and docstrings left out). The stages that score (SFT and GRPO
+    validation, GRPO's reward) have it in their rerun trigger, so editing the reward reruns
+    them.
+
+    Returns:
+        16 hex digits.
+    """
+    return code_hash(Path(__file__).read_text(), parser_source())
 
 
 def components(response: str, expert_action: str, optimal_actions: Sequence[str] = (),
