@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+
+from stgrpo.kitchen.robotouille_adapter import robotouille_available
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -17,9 +20,29 @@ def run_benchmark(script: str, *args: str, timeout: int = 300) -> str:
 
 def test_kitchen_benchmark_prints_ratios():
     stdout = run_benchmark("bench_kitchen.py", "--quick", "--steps", "10")
-    assert "ratio successor generation (baseline / stgrpo):" in stdout
-    assert "ratio agent-facing step    (baseline / stgrpo):" in stdout
-    assert "baseline " in stdout
+    assert "ratio successor generation (stgrpo + deepcopy / stgrpo):" in stdout
+    assert "ratio agent-facing step    (stgrpo + deepcopy / stgrpo):" in stdout
+    if robotouille_available():
+        assert "ratio successor generation (robotouille / stgrpo):" in stdout
+        assert "ratio agent-facing step    (robotouille / stgrpo):" in stdout
+    else:
+        assert "robotouille: not importable here" in stdout
+
+
+def test_kitchen_benchmark_claims_no_robotouille_ratio_without_it(monkeypatch, capsys):
+    # Run in-process with Robotouille made unavailable, wherever the tests run.
+    spec = importlib.util.spec_from_file_location("bench_kitchen", BENCHMARKS / "bench_kitchen.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(bench, "robotouille_available", lambda: False)
+    monkeypatch.setattr(bench, "robotouille", None)  # calling it would fail the test
+    monkeypatch.setattr(sys, "argv", ["bench_kitchen.py", "--quick", "--steps", "5"])
+    bench.main()
+    lines = capsys.readouterr().out.splitlines()
+    mentions = [line for line in lines if "robotouille" in line.lower()]
+    assert mentions == [line for line in mentions if "comparison skipped" in line]
+    assert len(mentions) == 1
+    assert any(line.startswith("  ratio successor generation (stgrpo + deepcopy") for line in lines)
 
 
 def test_planner_benchmark_runs():
