@@ -84,12 +84,14 @@ def test_pretraining_changes_the_weights_and_is_recorded(tiny_model, tmp_path):
     from stgrpo.models.tiny import TinySpec, build
 
     spec = TinySpec(**json.loads((tiny_model / "stgrpo_build.json").read_text())["build"])
-    pretraining = PretrainSpec(steps=2, drill_steps=1, layouts=1, walk_steps=3, batch_size=2,
+    pretraining = PretrainSpec(steps=2, drill_steps=1, drill_prompt_steps=1, layouts=1,
+                               walk_steps=3, batch_size=2,
                                tasks=("burger",), template="react-dish-v1")
     build(spec, tmp_path / "pretrained", pretraining)
     record = json.loads((tmp_path / "pretrained" / "stgrpo_build.json").read_text())
     assert record["pretrain"]["steps"] == 2 and record["pretrain"]["rows"] > 0
-    assert record["pretrain"]["drill"]["steps"] == 1 and record["pretrain"]["drill"]["rows"] > 0
+    for phase in ("drill", "drill_prompt"):
+        assert record["pretrain"][phase]["steps"] == 1 and record["pretrain"][phase]["rows"] > 0
     before = load_file(tiny_model / "model.safetensors")
     after = load_file(tmp_path / "pretrained" / "model.safetensors")
     assert any(not before[k].equal(after[k]) for k in before)

@@ -113,6 +113,20 @@ def test_drill_rows_ask_every_item_once_and_answer_from_its_line():
     assert len(orders) > 1  # the order is shuffled, not the lines' order
 
 
+def test_the_indented_template_differs_only_by_a_space_before_each_state_line():
+    world = World.from_layout(generate_layout("cheeseburger", 3))
+    step = recipe_trajectory(world)[2]
+    plain, indented = (build_messages(step.observation, step.valid_actions, name, step.state,
+                                      step.recipe, step.items, step.progress)[0]["content"]
+                       for name in (TEMPLATE, "react-dish-v2"))
+    state_lines = step.items.split("\n")
+    assert indented == plain.replace(step.items, "\n".join(f" {line}" for line in state_lines))
+    spec = PretrainSpec(drill_steps=1, layouts=1, walk_steps=2, template="react-dish-v2",
+                        tasks=("cheeseburger",))
+    prompt, _ = next(drill_rows(spec, seed=0))
+    assert all(line.startswith(" ") for line in prompt[0]["content"].split("\n"))
+
+
 def test_drill_steps_are_checked():
     with pytest.raises(ConfigError, match=r"model\.pretrain\.drill_steps"):
         PretrainSpec(drill_steps=-1)

@@ -10,6 +10,7 @@ from stgrpo.data.prompts import (
     TEMPLATES,
     build_messages,
     format_response,
+    indent_lines,
     match_action,
     parse_response,
     split_observation,
@@ -46,7 +47,8 @@ def test_prompt_has_instructions_state_goal_and_numbered_actions():
             assert f"Recipe: {STEP.recipe}\n" in user["content"]
         else:
             assert f"Goal: {goal}" in user["content"]
-        shown = {"observation": state, "compact": STEP.state, "items": STEP.items}
+        shown = {"observation": state, "compact": STEP.state,
+                 "items": indent_lines(STEP.items, template_option(template, "indent"))}
         assert shown[TEMPLATES[template]["state"]] in user["content"]
         numbered = template_option(template, "actions") == "numbered"
         for number, action in enumerate(STEP.valid_actions, 1):

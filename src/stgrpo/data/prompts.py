@@ -41,6 +41,10 @@ _USER_LOOKUP_V1 = "Recipe: {goal}\n{state}\nValid actions:\n{actions}"
 # the aim and the robot's place ("I need patty1 at table4. I am at table1.").
 _USER_DISH_V1 = "Recipe: {goal}\n{progress}\n{state}\nValid actions:\n{actions}"
 
+# react-dish-v2: react-dish-v1 with every state line indented by a space, so that an item's
+# name reads " patty1" in its line as in the thought ("I need patty1 at"): with
+# `model.build.name_tokens=both` that is one and the same token, the key a lookup matches.
+
 # `state`: which rendering of the state the prompt shows: Robotouille's observation
 # sentences (as the paper's agents saw them) or the compact one-line-per-station view
 # (kitchen.text.compact_state), about a third of the tokens, for small models on CPU.
@@ -52,13 +56,16 @@ TEMPLATES = {
                         "user": _USER_LOOKUP_V1},
     "react-dish-v1": {"state": "items", "goal": "recipe", "actions": "plain",
                       "thought": "aim", "system": "", "user": _USER_DISH_V1},
+    "react-dish-v2": {"state": "items", "goal": "recipe", "actions": "plain",
+                      "thought": "aim", "system": "", "user": _USER_DISH_V1, "indent": " "},
 }
 # Optional template keys, with the value a template without them has (the older templates
 # keep their exact text and hash): `goal` text | recipe (kitchen.text.recipe), `actions`
 # numbered | plain, `thought` plan (expert.trajectories.explain) | lookup (lookup_thought) |
-# aim (kitchen.text.aim_thought). An empty `system` text means no system message; a
-# `{progress}` field in the user text shows the dish's progress.
-TEMPLATE_DEFAULTS = {"goal": "text", "actions": "numbered", "thought": "plan"}
+# aim (kitchen.text.aim_thought), `indent` "" | text put before every state line. An empty
+# `system` text means no system message; a `{progress}` field in the user text shows the
+# dish's progress.
+TEMPLATE_DEFAULTS = {"goal": "text", "actions": "numbered", "thought": "plan", "indent": ""}
 DEFAULT_TEMPLATE = "react-v1"
 
 
@@ -107,7 +114,7 @@ def build_messages(observation: str, valid_actions: list[str],
     elif parts["state"] == "items":
         if items is None:
             raise ValueError(f"prompt template {template!r} needs the item state text")
-        state = items
+        state = indent_lines(items, template_option(template, "indent"))
     fields = {}
     if "{progress}" in parts["user"]:
         if progress is None:
@@ -124,6 +131,11 @@ def build_messages(observation: str, valid_actions: list[str],
     user = {"role": "user", "content": parts["user"].format(state=state, goal=goal,
                                                             actions=actions, **fields)}
     return [{"role": "system", "content": parts["system"]}, user] if parts["system"] else [user]
+
+
+def indent_lines(text: str, indent: str) -> str:
+    """`text` with `indent` before each of its lines."""
+    return "\n".join(indent + line for line in text.split("\n")) if indent else text
 
 
 def format_response(thought: str, action: str) -> str:

@@ -27,7 +27,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from stgrpo.config import ConfigError
-from stgrpo.data.prompts import TEMPLATES, build_messages, format_response, template_option
+from stgrpo.data.prompts import (
+    TEMPLATES,
+    build_messages,
+    format_response,
+    indent_lines,
+    template_option,
+)
 from stgrpo.kitchen.dish import progress_text
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layout
@@ -58,12 +64,14 @@ class PretrainSpec:
     template: str = "react-lookup-v1"  # must be the template SFT and evaluation use
     tasks: tuple[str, ...] = ()  # whose kitchens are walked (empty: all of TASKS)
     prompt_loss: bool = False  # the loss on the prompts' tokens too, not on the answers only
-    drill_steps: int = 0  # optimizer steps of the lookup drill, before the walks' rows
+    drill_steps: int = 0  # optimizer steps of the lookup drill on item lines, before the walks
+    drill_prompt_steps: int = 0  # then of the drill on whole prompts (the template's user text)
 
     def __post_init__(self):
-        for key in ("steps", "drill_steps", "layouts", "walk_steps", "batch_size"):
+        for key in ("steps", "drill_steps", "drill_prompt_steps", "layouts", "walk_steps",
+                    "batch_size"):
             value = getattr(self, key)
-            may_be_zero = key in ("steps", "drill_steps")
+            may_be_zero = key in ("steps", "drill_steps", "drill_prompt_steps")
             if not isinstance(value, int) or isinstance(value, bool) or value < (
                     0 if may_be_zero else 1):
                 raise ConfigError(f"config key 'model.pretrain.{key}' must be a "
@@ -83,9 +91,13 @@ class PretrainSpec:
             raise ConfigError(f"config key 'model.pretrain.template' must be one of "
                               f"{sorted(TEMPLATES)}, got {self.template!r}")
         thought = template_option(self.template, "thought")
-        if (self.steps or self.drill_steps) and thought not in ("lookup", "aim"):
+        if self.total_steps and thought not in ("lookup", "aim"):
             raise ConfigError(f"config key 'model.pretrain.template' must be a template with "
                               f"lookup or aim thoughts to pretrain on, got {self.template!r}")
+
+    @property
+    def total_steps(self) -> int:
+        return self.steps + self.drill_steps + self.drill_prompt_steps
 
 
 def random_subgoal(world: World, state: State, rng: random.Random) -> tuple[Action, Action | None]:
@@ -128,26 +140,29 @@ def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict]
     rng = random.Random(seed)
     # a lookup template's thought starts with the dish's progress; an aim template shows it
     progress_in_thought = template_option(spec.template, "thought") == "lookup"
-    current = None
     for world, state, action, following, observation, info in _walks(spec, rng):
-        if world is not current:  # a new layout's walk
-            current, goal_recipe, vocabulary = world, recipe(world.layout.goal), \
-                ActionVocabulary(world)
+        prompt = _prompt(spec.template, world, state, observation, info)
         progress = progress_text(world, state)
-        prompt = build_messages(observation, info["valid_actions"], spec.template,
-                                compact_state(world, state), goal_recipe,
-                                item_state(world, state), progress)
         thought = lookup_thought(world, state, action, following)
         if progress_in_thought and progress:  # "" for a two-dish task
             thought = f"{progress} {thought}"
-        yield prompt, format_response(thought, vocabulary.text(action))
+        yield prompt, format_response(thought, ActionVocabulary(world).text(action))
 
 
-def drill_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict], str]]:
+def _prompt(template: str, world: World, state: State, observation: str, info: dict):
+    return build_messages(observation, info["valid_actions"], template,
+                          compact_state(world, state), recipe(world.layout.goal),
+                          item_state(world, state), progress_text(world, state))
+
+
+def drill_rows(spec: PretrainSpec, seed: int, whole_prompts: bool = False
+               ) -> Iterator[tuple[list[dict], str]]:
     """(prompt chat, answer) of the lookup drill: per walked state, its item lines (as
-    `item_state` writes them) and every item's station, in a seeded random order."""
-    rng = random.Random(seed + 1)  # walks of their own, not the rows' walks again
-    for world, state, *_ in _walks(spec, rng):
+    `item_state` writes them; with `whole_prompts` the template's whole prompt) and every
+    item's station, in a seeded random order."""
+    rng = random.Random(seed + 1 + whole_prompts)  # walks of their own
+    indent = template_option(spec.template, "indent")  # the state lines as the prompts show them
+    for world, state, _, _, observation, info in _walks(spec, rng):
         names, stations = world.item_names, world.station_names
         where = {names[i]: stations[s] for s, stack in enumerate(state.stacks) for i in stack}
         lines = [line for line in item_state(world, state).split("\n")
@@ -155,14 +170,18 @@ def drill_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict], str]
         items = list(where)
         rng.shuffle(items)
         lookups = " ".join(f"I need {name} at {where[name]}." for name in items)
-        if items:
-            yield [{"role": "user", "content": "\n".join(lines)}], f"Thought: {lookups}"
+        if not items:
+            continue
+        prompt = (_prompt(spec.template, world, state, observation, info) if whole_prompts
+                  else [{"role": "user", "content": indent_lines("\n".join(lines), indent)}])
+        yield prompt, f"Thought: {lookups}"
 
 
 def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work: str) -> dict:
-    """Train `model` in place: `spec.drill_steps` optimizer steps of the lookup drill (if any),
-    then `spec.steps` on the walks' rows (TRL's SFTTrainer, each phase its own cosine schedule,
-    CPU or the first GPU); the rows, steps and last logged metrics of each phase."""
+    """Train `model` in place: `spec.drill_steps` optimizer steps of the lookup drill on item
+    lines, `spec.drill_prompt_steps` of it on whole prompts, then `spec.steps` on the walks'
+    rows (TRL's SFTTrainer, each phase its own cosine schedule, CPU or the first GPU); the
+    rows, steps and last logged metrics of each phase."""
     import torch
 
     torch.set_num_threads(threads)
@@ -170,6 +189,10 @@ def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work
     if spec.drill_steps:
         record["drill"] = _train(model, tokenizer, list(drill_rows(spec, seed)), spec,
                                  spec.drill_steps, seed, f"{work}/drill", prompt_loss=False)
+    if spec.drill_prompt_steps:  # the lookup learnt on short texts, kept on whole prompts
+        record["drill_prompt"] = _train(model, tokenizer, list(drill_rows(spec, seed, True)),
+                                        spec, spec.drill_prompt_steps, seed,
+                                        f"{work}/drill_prompt", prompt_loss=False)
     if spec.steps:
         record.update(_train(model, tokenizer, list(pretraining_rows(spec, seed)), spec,
                              spec.steps, seed, f"{work}/walks", prompt_loss=spec.prompt_loss))

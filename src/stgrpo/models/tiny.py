@@ -189,7 +189,7 @@ def build(spec: TinySpec, out: Path, pretraining: PretrainSpec | None = None,
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     try:
         record = {"build": vars(spec)}
-        if pretraining is not None and (pretraining.steps or pretraining.drill_steps):
+        if pretraining is not None and pretraining.total_steps:
             record["pretrain"] = {**vars(pretraining), **pretrain(
                 model, tokenizer, pretraining, spec.seed, threads, str(staging / "work"))}
             shutil.rmtree(staging / "work", ignore_errors=True)
