@@ -14,8 +14,9 @@ and SFT only has to teach the policy.
 An optional lookup drill (`drill_steps`) comes first: each row is a walked state's item lines
 only, answered with every item's station in random order ("Thought: I need cheese1 at table3.
 I need patty1 at table4."). Finding an item's line by its name is the lookup the recipe
-expert's thoughts need; a model this small does not learn it on whole prompts within the
-CPU budget, but learns it on these short texts, and then keeps it on whole prompts.
+expert's thoughts need. A model this small does not learn it on whole prompts within the
+CPU budget; in a plain training loop it learns it on these short texts first and then on whole
+prompts (`drill_prompt_steps`), but through this stage it has not yet helped (measured).
 
 Layouts use seeds from `PRETRAIN_SEED_BASE` up, far from the train and test panels.
 """
@@ -116,7 +117,8 @@ def random_subgoal(world: World, state: State, rng: random.Random) -> tuple[Acti
 
 
 def _walks(spec: PretrainSpec, rng: random.Random):
-    """(world, state, subgoal action, the action it leads to, observation, info) per decision
+    """(world, state, subgoal action, the action it leads to, its text, observation, info) per
+    decision
     of the seeded random walks, task by task. The walk takes the subgoal's action half of the
     time and a random valid action otherwise, so it visits both tidy and messy kitchens."""
     for task in sorted(spec.tasks or TASKS):
@@ -127,8 +129,8 @@ def _walks(spec: PretrainSpec, rng: random.Random):
             observation, info = env.reset()
             for _ in range(spec.walk_steps):
                 action, following = random_subgoal(world, env.state, rng)
-                yield world, env.state, action, following, observation, info
                 text = vocabulary.text(action)
+                yield world, env.state, action, following, text, observation, info
                 step = text if rng.random() < 0.5 else rng.choice(info["valid_actions"])
                 observation, _, done, info = env.step(step)
                 if done:
@@ -140,19 +142,20 @@ def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict]
     rng = random.Random(seed)
     # a lookup template's thought starts with the dish's progress; an aim template shows it
     progress_in_thought = template_option(spec.template, "thought") == "lookup"
-    for world, state, action, following, observation, info in _walks(spec, rng):
-        prompt = _prompt(spec.template, world, state, observation, info)
+    for world, state, action, following, text, observation, info in _walks(spec, rng):
         progress = progress_text(world, state)
+        prompt = _prompt(spec.template, world, state, observation, info, progress)
         thought = lookup_thought(world, state, action, following)
         if progress_in_thought and progress:  # "" for a two-dish task
             thought = f"{progress} {thought}"
-        yield prompt, format_response(thought, ActionVocabulary(world).text(action))
+        yield prompt, format_response(thought, text)
 
 
-def _prompt(template: str, world: World, state: State, observation: str, info: dict):
+def _prompt(template: str, world: World, state: State, observation: str, info: dict,
+            progress: str):
     return build_messages(observation, info["valid_actions"], template,
                           compact_state(world, state), recipe(world.layout.goal),
-                          item_state(world, state), progress_text(world, state))
+                          item_state(world, state), progress)
 
 
 def drill_rows(spec: PretrainSpec, seed: int, whole_prompts: bool = False
@@ -162,7 +165,7 @@ def drill_rows(spec: PretrainSpec, seed: int, whole_prompts: bool = False
     item's station, in a seeded random order."""
     rng = random.Random(seed + 1 + whole_prompts)  # walks of their own
     indent = template_option(spec.template, "indent")  # the state lines as the prompts show them
-    for world, state, _, _, observation, info in _walks(spec, rng):
+    for world, state, _, _, _, observation, info in _walks(spec, rng):
         names, stations = world.item_names, world.station_names
         where = {names[i]: stations[s] for s, stack in enumerate(state.stacks) for i in stack}
         lines = [line for line in item_state(world, state).split("\n")
@@ -172,7 +175,8 @@ def drill_rows(spec: PretrainSpec, seed: int, whole_prompts: bool = False
         lookups = " ".join(f"I need {name} at {where[name]}." for name in items)
         if not items:
             continue
-        prompt = (_prompt(spec.template, world, state, observation, info) if whole_prompts
+        prompt = (_prompt(spec.template, world, state, observation, info,
+                          progress_text(world, state)) if whole_prompts
                   else [{"role": "user", "content": indent_lines("\n".join(lines), indent)}])
         yield prompt, f"Thought: {lookups}"
 
