@@ -92,6 +92,9 @@ def test_pretraining_changes_the_weights_and_is_recorded(tiny_model, tmp_path):
     assert record["pretrain"]["steps"] == 2 and record["pretrain"]["rows"] > 0
     for phase in ("drill", "drill_prompt"):
         assert record["pretrain"][phase]["steps"] == 1 and record["pretrain"][phase]["rows"] > 0
+    accuracy = record["pretrain"]["lookup_accuracy"]  # measured after each phase
+    assert set(accuracy) == {"start", "drill", "drill_prompt", "walks"}
+    assert all(0 <= value <= 1 for value in accuracy.values())
     before = load_file(tiny_model / "model.safetensors")
     after = load_file(tmp_path / "pretrained" / "model.safetensors")
     assert any(not before[k].equal(after[k]) for k in before)

@@ -24,8 +24,9 @@ Layouts use seeds from `PRETRAIN_SEED_BASE` up, far from the train and test pane
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from stgrpo.config import ConfigError
 from stgrpo.data.prompts import (
@@ -116,13 +117,13 @@ def random_subgoal(world: World, state: State, rng: random.Random) -> tuple[Acti
     return Action("move", state.robot, station), goal
 
 
-def _walks(spec: PretrainSpec, rng: random.Random):
+def _walks(spec: PretrainSpec, rng: random.Random, first_layout: int = 0):
     """(world, state, subgoal action, the action it leads to, its text, observation, info) per
     decision
     of the seeded random walks, task by task. The walk takes the subgoal's action half of the
     time and a random valid action otherwise, so it visits both tidy and messy kitchens."""
     for task in sorted(spec.tasks or TASKS):
-        for index in range(spec.layouts):
+        for index in range(first_layout, first_layout + spec.layouts):
             world = World.from_layout(generate_layout(task, PRETRAIN_SEED_BASE + index))
             vocabulary = ActionVocabulary(world)
             env = KitchenEnv(world)
@@ -158,14 +159,14 @@ def _prompt(template: str, world: World, state: State, observation: str, info: d
                           item_state(world, state), progress)
 
 
-def drill_rows(spec: PretrainSpec, seed: int, whole_prompts: bool = False
-               ) -> Iterator[tuple[list[dict], str]]:
+def drill_rows(spec: PretrainSpec, seed: int, whole_prompts: bool = False,
+               first_layout: int = 0) -> Iterator[tuple[list[dict], str]]:
     """(prompt chat, answer) of the lookup drill: per walked state, its item lines (as
     `item_state` writes them; with `whole_prompts` the template's whole prompt) and every
     item's station, in a seeded random order."""
     rng = random.Random(seed + 1 + whole_prompts)  # walks of their own
     indent = template_option(spec.template, "indent")  # the state lines as the prompts show them
-    for world, state, _, _, _, observation, info in _walks(spec, rng):
+    for world, state, _, _, _, observation, info in _walks(spec, rng, first_layout):
         names, stations = world.item_names, world.station_names
         where = {names[i]: stations[s] for s, stack in enumerate(state.stacks) for i in stack}
         lines = [line for line in item_state(world, state).split("\n")
@@ -181,37 +182,111 @@ def drill_rows(spec: PretrainSpec, seed: int, whole_prompts: bool = False
         yield prompt, f"Thought: {lookups}"
 
 
+LOOKUP = re.compile(r" I need (\S+) at (\S+)\.")
+
+
+def drill_example(tokenizer, prompt: list[dict], answer: str) -> dict:
+    """One drill row as token ids with the loss on the stations only: the names are asked in
+    a random order, so predicting them teaches nothing but noise (a plain loop that masked
+    them learnt the lookup; one that did not, through this stage, did not)."""
+    text = tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    mask = [0] * len(ids)
+
+    def extend(piece: str, learn: int) -> None:
+        piece_ids = tokenizer(piece, add_special_tokens=False)["input_ids"]
+        ids.extend(piece_ids)
+        mask.extend([learn] * len(piece_ids))
+
+    extend("Thought:", 0)
+    for name, station in LOOKUP.findall(answer):
+        extend(f" I need {name} at", 0)
+        extend(f" {station}.", 1)
+    return {"input_ids": ids, "completion_mask": mask}
+
+
+def lookup_accuracy(model, examples: list[dict], batch_size: int = 20) -> float:
+    """Share of the examples' stations (each run of learnt tokens) that the model predicts
+    whole, teacher-forced and greedy: how well it looks an item's station up."""
+    import torch
+
+    right = total = 0
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(examples), batch_size):
+            batch = examples[start:start + batch_size]
+            width = max(len(e["input_ids"]) for e in batch)
+            ids = torch.tensor([e["input_ids"] + [0] * (width - len(e["input_ids"]))
+                                for e in batch], device=model.device)
+            attention = torch.tensor([[1] * len(e["input_ids"]) + [0] * (width - len(e["input_ids"]))
+                                      for e in batch], device=model.device)
+            predicted = model(input_ids=ids, attention_mask=attention).logits.argmax(-1)
+            for row, example in enumerate(batch):
+                for first, last in _runs(example["completion_mask"]):
+                    total += 1
+                    right += bool((predicted[row, first - 1:last - 1]
+                                   == ids[row, first:last]).all())
+    model.train()
+    return right / total if total else 0.0
+
+
+def _runs(mask: list[int]) -> Iterator[tuple[int, int]]:
+    """[first, last) of each run of ones in `mask`."""
+    first = None
+    for index, bit in enumerate([*mask, 0]):
+        if bit and first is None:
+            first = index
+        elif not bit and first is not None:
+            yield first, index
+            first = None
+
+
+HELD_OUT_LAYOUTS = 3  # per task, after the training layouts: where the lookup is measured
+
+
 def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work: str) -> dict:
     """Train `model` in place: `spec.drill_steps` optimizer steps of the lookup drill on item
     lines, `spec.drill_prompt_steps` of it on whole prompts, then `spec.steps` on the walks'
-    rows (TRL's SFTTrainer, each phase its own cosine schedule, CPU or the first GPU); the
-    rows, steps and last logged metrics of each phase."""
+    rows (TRL's SFTTrainer, each phase its own cosine schedule, CPU or the first GPU). Returns
+    the rows, steps and last logged metrics of each phase and, when a drill runs, the lookup
+    accuracy on held-out layouts' whole prompts after each phase."""
     import torch
 
     torch.set_num_threads(threads)
     record = {}
-    if spec.drill_steps:
-        record["drill"] = _train(model, tokenizer, list(drill_rows(spec, seed)), spec,
-                                 spec.drill_steps, seed, f"{work}/drill", prompt_loss=False)
-    if spec.drill_prompt_steps:  # the lookup learnt on short texts, kept on whole prompts
-        record["drill_prompt"] = _train(model, tokenizer, list(drill_rows(spec, seed, True)),
-                                        spec, spec.drill_prompt_steps, seed,
-                                        f"{work}/drill_prompt", prompt_loss=False)
+    probe = []
+    if spec.drill_steps or spec.drill_prompt_steps:
+        held_out = replace(spec, layouts=HELD_OUT_LAYOUTS)
+        rows = list(drill_rows(held_out, seed, whole_prompts=True, first_layout=spec.layouts))
+        probe = [drill_example(tokenizer, p, a) for p, a in rows[::max(len(rows) // 200, 1)]]
+        record["lookup_accuracy"] = {"start": lookup_accuracy(model, probe)}
+    for phase, steps, whole in (("drill", spec.drill_steps, False),
+                                ("drill_prompt", spec.drill_prompt_steps, True)):
+        if steps:
+            examples = [drill_example(tokenizer, p, a)
+                        for p, a in drill_rows(spec, seed, whole_prompts=whole)]
+            record[phase] = _train(model, tokenizer, examples, spec, steps, seed,
+                                   f"{work}/{phase}", prompt_loss=False)
+            record["lookup_accuracy"][phase] = lookup_accuracy(model, probe)
     if spec.steps:
-        record.update(_train(model, tokenizer, list(pretraining_rows(spec, seed)), spec,
-                             spec.steps, seed, f"{work}/walks", prompt_loss=spec.prompt_loss))
+        rows = [{"prompt": p, "completion": [{"role": "assistant", "content": a}]}
+                for p, a in pretraining_rows(spec, seed)]
+        record.update(_train(model, tokenizer, rows, spec, spec.steps, seed, f"{work}/walks",
+                             prompt_loss=spec.prompt_loss))
+        if probe:
+            record["lookup_accuracy"]["walks"] = lookup_accuracy(model, probe)
     return record
 
 
-def _train(model, tokenizer, rows, spec: PretrainSpec, steps: int, seed: int, work: str,
-           prompt_loss: bool) -> dict:
+def _train(model, tokenizer, rows: list[dict], spec: PretrainSpec, steps: int, seed: int,
+           work: str, prompt_loss: bool) -> dict:
+    """`steps` optimizer steps of TRL's SFTTrainer on `rows`: prompt/completion chats, or
+    token ids with a `completion_mask` (the loss where it is 1)."""
     import torch
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    data = Dataset.from_dict({"prompt": [p for p, _ in rows],
-                              "completion": [[{"role": "assistant", "content": a}]
-                                             for _, a in rows]})
+    data = Dataset.from_dict({key: [row[key] for row in rows] for key in rows[0]})
     args = SFTConfig(
         output_dir=work, per_device_train_batch_size=spec.batch_size, learning_rate=spec.lr,
         lr_scheduler_type="cosine", warmup_steps=0.05, max_steps=steps,
