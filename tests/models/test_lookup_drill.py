@@ -70,3 +70,26 @@ def test_lookup_accuracy_counts_whole_stations(tokenizer):
     examples = [drill_example(tokenizer, p, a) for p, a in drill_rows(SPEC, seed=0)]
     assert lookup_accuracy(_Predicts(oracle=True), examples, batch_size=2) == 1.0
     assert lookup_accuracy(_Predicts(oracle=False), examples, batch_size=2) == 0.0
+
+
+def test_drill_mix_adds_drill_rows_to_the_walks_in_the_share_asked(tokenizer):
+    from stgrpo.models.pretrain import _walk_rows, pretraining_rows
+
+    spec = PretrainSpec(steps=1, layouts=1, walk_steps=6, template="react-dish-v2",
+                        tasks=("cheeseburger", "burger"), prompt_loss=True, drill_mix=0.25)
+    walks = list(pretraining_rows(spec, seed=0))
+    rows = _walk_rows(tokenizer, spec, seed=0)
+    assert len(rows) == len(walks) + round(len(walks) / 3)
+    walk_rows, drill = rows[:len(walks)], rows[len(walks):]
+    assert all(set(row["completion_mask"]) == {1} for row in walk_rows)  # prompt_loss: all
+    assert all(0 < sum(row["completion_mask"]) < len(row["input_ids"]) for row in drill)
+    plain = _walk_rows(tokenizer, PretrainSpec(**{**vars(spec), "drill_mix": 0.0}), seed=0)
+    assert len(plain) == len(walks) and "prompt" in plain[0]
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.0, True, "half"])
+def test_drill_mix_is_checked(value):
+    from stgrpo.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"model\.pretrain\.drill_mix"):
+        PretrainSpec(drill_mix=value)

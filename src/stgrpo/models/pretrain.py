@@ -23,6 +23,7 @@ Layouts use seeds from `PRETRAIN_SEED_BASE` up, far from the train and test pane
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 from collections.abc import Iterator
@@ -52,6 +53,7 @@ from stgrpo.kitchen.text import (
 from stgrpo.kitchen.world import World
 
 PRETRAIN_SEED_BASE = 5_000_000
+log = logging.getLogger("stgrpo.models")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class PretrainSpec:
     prompt_loss: bool = False  # the loss on the prompts' tokens too, not on the answers only
     drill_steps: int = 0  # optimizer steps of the lookup drill on item lines, before the walks
     drill_prompt_steps: int = 0  # then of the drill on whole prompts (the template's user text)
+    drill_mix: float = 0.0  # share of the walks' rows that are whole-prompt drill rows
 
     def __post_init__(self):
         for key in ("steps", "drill_steps", "drill_prompt_steps", "layouts", "walk_steps",
@@ -82,6 +85,10 @@ class PretrainSpec:
         if not isinstance(self.lr, (int, float)) or isinstance(self.lr, bool) or self.lr <= 0:
             raise ConfigError(f"config key 'model.pretrain.lr' must be a positive number, "
                               f"got {self.lr!r}")
+        if not isinstance(self.drill_mix, (int, float)) or isinstance(self.drill_mix, bool) \
+                or not 0 <= self.drill_mix < 1:
+            raise ConfigError(f"config key 'model.pretrain.drill_mix' must be a number in "
+                              f"[0, 1), got {self.drill_mix!r}")
         if not isinstance(self.prompt_loss, bool):
             raise ConfigError(f"config key 'model.pretrain.prompt_loss' must be true or false, "
                               f"got {self.prompt_loss!r}")
@@ -241,6 +248,31 @@ def _runs(mask: list[int]) -> Iterator[tuple[int, int]]:
             first = None
 
 
+def chat_example(tokenizer, prompt: list[dict], answer: str, prompt_loss: bool) -> dict:
+    """A (prompt, answer) row as token ids with the loss on the answer (and with
+    `prompt_loss` on the prompt too), for a dataset that also holds drill rows."""
+    chat = prompt + [{"role": "assistant", "content": answer}]
+    ids = tokenizer(tokenizer.apply_chat_template(chat, tokenize=False),
+                    add_special_tokens=False)["input_ids"]
+    prompt_length = len(tokenizer(tokenizer.apply_chat_template(
+        prompt, tokenize=False, add_generation_prompt=True), add_special_tokens=False)["input_ids"])
+    return {"input_ids": ids,
+            "completion_mask": [int(prompt_loss)] * prompt_length + [1] * (len(ids) - prompt_length)}
+
+
+def _walk_rows(tokenizer, spec: PretrainSpec, seed: int) -> list[dict]:
+    """The walks phase's rows; with `drill_mix`, whole-prompt drill rows mixed in so that the
+    lookup is kept while the rest is learnt (measured: without them the walks erase it)."""
+    walks = list(pretraining_rows(spec, seed))
+    if not spec.drill_mix:
+        return [{"prompt": p, "completion": [{"role": "assistant", "content": a}]}
+                for p, a in walks]
+    drills = list(drill_rows(spec, seed + 2, whole_prompts=True))  # walks of their own
+    wanted = round(len(walks) * spec.drill_mix / (1 - spec.drill_mix))
+    return ([chat_example(tokenizer, p, a, spec.prompt_loss) for p, a in walks]
+            + [drill_example(tokenizer, *drills[i % len(drills)]) for i in range(wanted)])
+
+
 HELD_OUT_LAYOUTS = 3  # per task, after the training layouts: where the lookup is measured
 
 
@@ -268,13 +300,13 @@ def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work
             record[phase] = _train(model, tokenizer, examples, spec, steps, seed,
                                    f"{work}/{phase}", prompt_loss=False)
             record["lookup_accuracy"][phase] = lookup_accuracy(model, probe)
+            log.info("after the %s: lookup accuracy %.3f", phase, record["lookup_accuracy"][phase])
     if spec.steps:
-        rows = [{"prompt": p, "completion": [{"role": "assistant", "content": a}]}
-                for p, a in pretraining_rows(spec, seed)]
-        record.update(_train(model, tokenizer, rows, spec, spec.steps, seed, f"{work}/walks",
-                             prompt_loss=spec.prompt_loss))
+        record.update(_train(model, tokenizer, _walk_rows(tokenizer, spec, seed), spec,
+                             spec.steps, seed, f"{work}/walks", prompt_loss=spec.prompt_loss))
         if probe:
             record["lookup_accuracy"]["walks"] = lookup_accuracy(model, probe)
+            log.info("after the walks: lookup accuracy %.3f", record["lookup_accuracy"]["walks"])
     return record
 
 
