@@ -69,14 +69,16 @@ test-vllm: $(VLLM_STAMP)
 
 # verl 0.9.1 on CPU in its own environment (~2 GB, about a minute): it pins transformers
 # < 5.11, which TRL and vLLM here do not accept, so stgrpo goes in without its dependencies
-# (building verl commands needs only Hydra). Checks our verl command lines against verl's
-# own config, in-process and through `python -m verl.trainer.main_ppo --cfg job`.
-$(VERL_STAMP): pyproject.toml
+# (verl brings the rest; matplotlib draws the stage's curve). Checks our verl command lines
+# against verl's own config, and trains for real on CPU: the SFT stage with sft.engine=verl
+# sft.gpus=0 (verl's SFT trainer under torchrun, our CPU platform for verl), the merge, the
+# metrics, the evaluation of the merged model; GRPO's reward and dataset via verl's loaders.
+$(VERL_STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VERL_VENV)
 	$(VERL_PY) -m pip install --quiet --upgrade pip
 	$(VERL_PY) -m pip install --quiet "torch==$(TORCH_VERSION)"
 	$(VERL_PY) -m pip install --quiet "verl[verl-core]==0.9.1" "torch==$(TORCH_VERSION)" \
-		pytest hypothesis
+		matplotlib pytest hypothesis
 	$(VERL_PY) -m pip install --quiet --no-deps -e .
 	touch $@
 

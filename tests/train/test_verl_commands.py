@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,8 +49,11 @@ def test_paper_sft_overrides_carry_the_paper_settings(tmp_path):
     assert given["trainer.resume_mode"] == "disable"
     assert given["data.train_files"].endswith("datasets/burger/sft_train.parquet")
     command = verl_engine.commands(s, args, tmp_path)[0]
-    assert command[:5] == ["torchrun", "--standalone", "--nnodes=1", "--nproc_per_node=4", "-m"]
-    assert command[5] == "verl.trainer.sft_trainer"
+    # torchrun of this Python: a bare `torchrun` may be another environment's, or missing
+    assert command[:3] == [sys.executable, "-m", "torch.distributed.run"]
+    assert command[3:8] == ["--standalone", "--nnodes=1", "--nproc_per_node=4", "-m",
+                            "verl.trainer.sft_trainer"]
+    assert verl_engine.environment(s) == {}  # the CPU platform only with sft.gpus=0
 
 
 def test_paper_grpo_overrides_carry_the_paper_settings(tmp_path, monkeypatch):
@@ -138,3 +142,87 @@ def test_verls_own_cli_accepts_the_overrides(tmp_path, stage, module):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "total_epochs" in result.stdout
+
+
+# sft.gpus=0: verl's SFT trainer on CPU through our platform (stgrpo.train.verl_cpu) --------
+
+def test_cpu_sft_is_one_process_with_our_platform_and_verls_no_flash_attn_settings(tmp_path):
+    s, args = _plan(tmp_path, "sft", "sft.gpus=0")
+    given = _as_dict(args)
+    assert given["engine.strategy"] == "fsdp2" and given["engine.use_torch_compile"] == "False"
+    assert given["+model.override_config.attn_implementation"] == "sdpa"
+    assert given["model.use_remove_padding"] == "False" and given["trainer.device"] == "cpu"
+    assert "--nproc_per_node=1" in verl_engine.commands(s, args, tmp_path)[0]
+    assert verl_engine.environment(s) == {"VERL_USE_EXTERNAL_MODULES": "stgrpo.train.verl_cpu",
+                                          "VERL_PLATFORM": "cpu", "VERL_ENGINE_DEVICE": "cuda"}
+    assert "trainer.device=cpu" not in _plan(tmp_path, "sft")[1]  # GPU runs are untouched
+
+
+@pytest.mark.parametrize("stage, extra", [("grpo", []), ("sft", ["sft.nodes=2"])])
+def test_verl_on_cpu_is_sft_on_one_node_only(tmp_path, stage, extra):
+    from stgrpo.config import ConfigError
+
+    s, _ = _plan(tmp_path, stage, f"{stage}.gpus=0", *extra)
+    with pytest.raises(ConfigError, match=rf"'{stage}.gpus' must be at least 1"):
+        verl_engine.check(s)
+    verl_engine.check(_plan(tmp_path, "sft", "sft.gpus=0")[0])  # one CPU process: accepted
+
+
+@needs_verl
+def test_cpu_overrides_compose_under_verls_own_config(tmp_path):
+    _, args = _plan(tmp_path, "sft", "sft.gpus=0")
+    config = verl_engine.compose_verl_config("sft", args)
+    assert config.engine.strategy == "fsdp2" and config.engine.use_torch_compile is False
+    assert config.model.override_config.attn_implementation == "sdpa"
+    assert config.model.use_remove_padding is False and config.trainer.device == "cpu"
+
+
+@needs_verl
+def test_verl_picks_our_cpu_platform_and_its_fsdp_engine(tmp_path):
+    """In a fresh process with the CPU environment, verl's own lookups give the CPU, gloo and
+    the FSDP engine class; without it verl falls back to CUDA."""
+    probe = ("from verl.utils.device import get_device_name, get_nccl_backend\n"
+             "from verl.workers.engine import EngineRegistry\n"
+             "engine = EngineRegistry.get_engine_cls('language_model', 'fsdp2')\n"
+             "print(get_device_name(), get_nccl_backend(), engine.__name__)")
+    s, _ = _plan(tmp_path, "sft", "sft.gpus=0")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VERL_")}
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            env={**env, **verl_engine.environment(s)}, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-3:] == ["cpu", "gloo", "FSDPEngineWithLMHead"]
+    bare = subprocess.run([sys.executable, "-c", probe.replace(", engine.__name__", "")],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert bare.stdout.split()[-2:] == ["cuda", "nccl"]  # verl alone: CUDA, even here
+
+
+@needs_verl
+def test_the_cpu_platform_starts_torch_distributed_with_plain_gloo():
+    """verl asks for `cpu:gloo,<device>:<backend>`, which torch rejects when the device is
+    the CPU; our patch passes plain gloo for exactly that string and nothing else."""
+    from stgrpo.train import verl_cpu
+
+    seen = []
+    init = verl_cpu._gloo_once(lambda **kwargs: seen.append(kwargs["backend"]))
+    init(backend="cpu:gloo,cpu:gloo")
+    init(backend="cpu:gloo,cuda:nccl")
+    assert seen == ["gloo", "cpu:gloo,cuda:nccl"]
+    import torch.distributed
+
+    assert torch.distributed.init_process_group.stgrpo_cpu_shim  # patched once, on import
+
+
+@pytest.mark.parametrize("stage", ["sft", "grpo"])
+def test_without_flash_attn_verl_gets_sdpa_and_no_remove_padding(tmp_path, monkeypatch, stage):
+    """verl asks for flash_attention_2 with no fallback, and fails at model load where the
+    package is missing (seen on CPU): there the engine sets sdpa, as verl documents."""
+    model = "model" if stage == "sft" else "actor_rollout_ref.model"
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "flash_attn" else real(name, *a))
+    given = _as_dict(_plan(tmp_path, stage)[1])
+    assert given[f"+{model}.override_config.attn_implementation"] == "sdpa"
+    assert given[f"{model}.use_remove_padding"] == "False"
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: object() if name == "flash_attn" else real(name, *a))
+    assert not any("attn_implementation" in a for a in _plan(tmp_path, stage)[1])

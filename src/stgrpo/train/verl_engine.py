@@ -2,7 +2,9 @@
 Face format. For GPU clusters; nothing here imports verl, so commands can be built and
 checked anywhere.
 
-* SFT: `torchrun ... -m verl.trainer.sft_trainer` (FSDP) on the `messages` parquet.
+* SFT: `python -m torch.distributed.run ... -m verl.trainer.sft_trainer` (torchrun of this
+  environment's Python, FSDP) on the `messages` parquet. `sft.gpus=0` runs it as one CPU
+  process through our CPU platform for verl (stgrpo.train.verl_cpu): for tests, not papers.
 * GRPO: `python -m verl.trainer.main_ppo algorithm.adv_estimator=grpo` with vLLM rollouts
   and our reward (`reward.custom_reward_function.path` = stgrpo/data/reward.py).
 * Then `python -m verl.model_merger merge --backend fsdp` turns the last sharded
@@ -16,6 +18,7 @@ with `srun`, or a Ray cluster (head + workers under `srun`) for GRPO, as verl do
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -40,18 +43,36 @@ log = logging.getLogger("stgrpo.train")
 LOSS_AGG_MODE = {"grpo": "seq-mean-token-mean", "dapo": "token-mean",
                  "dr_grpo": "seq-mean-token-sum-norm"}
 SCHEDULERS = ("constant", "cosine")  # what verl's optimizer config accepts
+# torchrun of this environment: a bare `torchrun` is whichever one PATH finds first, or none
+# when the stage runs as `.venv-verl/bin/python -m stgrpo.train.sft` without the venv on PATH.
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run"]
 CONFIG_NAME = {"sft": "sft_trainer_engine", "grpo": "ppo_trainer"}  # verl's Hydra configs
 TRACKER = "latest_checkpointed_iteration.txt"  # verl writes it (atomically) after a save
 RAY_PORT = 6379
+# verl loads every model with flash_attention_2, with no fallback: where flash-attn is not
+# installed it fails at model load ("the package for FlashAttention2 doesn't seem to be
+# installed", measured). There, the settings verl documents for a run without it.
+NO_FLASH_ATTN = {
+    "sft": ["+model.override_config.attn_implementation=sdpa", "model.use_remove_padding=False"],
+    "grpo": ["+actor_rollout_ref.model.override_config.attn_implementation=sdpa",
+             "actor_rollout_ref.model.use_remove_padding=False"],
+}
+# sft.gpus=0: our CPU platform for verl (stgrpo.train.verl_cpu) and the rest of verl's
+# no-flash-attn settings; data loader workers would only compete for the cores.
+CPU_ENV = {"VERL_USE_EXTERNAL_MODULES": "stgrpo.train.verl_cpu", "VERL_PLATFORM": "cpu",
+           "VERL_ENGINE_DEVICE": "cuda"}
+CPU_OVERRIDES = ["trainer.device=cpu", "engine.strategy=fsdp2", "engine.use_torch_compile=False",
+                 "data.num_workers=0"]
 
 
 def check(s: StageSettings) -> None:
     if s.lr_scheduler not in SCHEDULERS:
         raise ConfigError(f"config key '{s.stage}.lr_scheduler' must be one of "
                           f"{list(SCHEDULERS)} with engine=verl, got {s.lr_scheduler!r}")
-    if s.gpus < 1:
+    if s.gpus < 1 and (s.stage == "grpo" or s.nodes > 1):
         raise ConfigError(f"config key '{s.stage}.gpus' must be at least 1 with engine=verl "
-                          f"(verl trains on GPUs; use {s.stage}.engine=trl on CPU)")
+                          f"and {s.stage}.nodes={s.nodes} (verl's GRPO rolls out with vLLM on "
+                          f"GPUs; use {s.stage}.engine=trl on CPU)")
 
 
 def overrides(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path, work: Path,
@@ -65,14 +86,26 @@ def overrides(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path, work
         f"trainer.logger={_logger_list(cfg)}", f"trainer.total_epochs={s.epochs}",
         f"trainer.save_freq={s.save_every}", f"trainer.n_gpus_per_node={s.gpus}",
         f"trainer.nnodes={s.nodes}", f"trainer.test_freq={s.val_every or -1}",
+        f"hydra.run.dir={work / 'hydra'}",  # verl's Hydra log, else outputs/<date>/ in the cwd
     ]
     if s.max_steps > 0:
         trainer.append(f"trainer.total_training_steps={s.max_steps}")
     if s.stage == "sft":
+        cpu = CPU_OVERRIDES if s.gpus == 0 else []
         return [*_sft(s, init, data_dir), *trainer, f"trainer.seed={cfg.seed}",
-                "trainer.max_ckpt_to_keep=2", *s.verl_overrides]
+                "trainer.max_ckpt_to_keep=2", *cpu, *attention(s), *s.verl_overrides]
     return [*_grpo(s, cfg, init, data_dir), *trainer, "trainer.max_actor_ckpt_to_keep=2",
-            "trainer.val_before_train=True", "trainer.critic_warmup=0", *s.verl_overrides]
+            "trainer.val_before_train=True", "trainer.critic_warmup=0", *attention(s),
+            *s.verl_overrides]
+
+
+def attention(s: StageSettings) -> list[str]:
+    """verl's attention settings for this environment: its flash-attn default where the
+    package is installed (on GPUs), else sdpa without remove-padding. Decided where the
+    stage runs, i.e. on the training node."""
+    if s.gpus > 0 and importlib.util.find_spec("flash_attn") is not None:
+        return []
+    return NO_FLASH_ATTN[s.stage]
 
 
 def _sft(s: StageSettings, init: str, data_dir: Path) -> list[str]:
@@ -153,11 +186,16 @@ def commands(s: StageSettings, args: list[str], work: Path) -> list[list[str]]:
     if s.nodes > 1:
         return [["bash", str(work / "launch.sh")]]
     if s.stage == "sft":
-        return [["torchrun", "--standalone", "--nnodes=1", f"--nproc_per_node={s.gpus}",
+        return [[*TORCHRUN, "--standalone", "--nnodes=1", f"--nproc_per_node={max(s.gpus, 1)}",
                  "-m", "verl.trainer.sft_trainer", *args]]
     cpus = os.environ.get("SLURM_CPUS_PER_TASK") or os.environ.get("SLURM_CPUS_ON_NODE")
     ray = [f"ray_kwargs.ray_init.num_cpus={cpus}"] if cpus else []  # Ray sees SLURM's share
     return [[sys.executable, "-m", "verl.trainer.main_ppo", *args, *ray]]
+
+
+def environment(s: StageSettings) -> dict[str, str]:
+    """What the training commands add to the environment: the CPU platform for gpus=0."""
+    return dict(CPU_ENV) if s.gpus == 0 else {}
 
 
 def launcher(s: StageSettings, args: list[str]) -> str:
@@ -167,7 +205,8 @@ def launcher(s: StageSettings, args: list[str]) -> str:
     if s.stage == "sft":
         return "\n".join([
             "#!/usr/bin/env bash", "set -euo pipefail", head,
-            f"srun --nodes={s.nodes} --ntasks-per-node=1 torchrun --nnodes={s.nodes} "
+            f"srun --nodes={s.nodes} --ntasks-per-node=1 {shlex.join(TORCHRUN)} "
+            f"--nnodes={s.nodes} "
             f"--nproc_per_node={s.gpus} --rdzv_backend=c10d --rdzv_endpoint=$head:29500 "
             f"--rdzv_id=$SLURM_JOB_ID -m verl.trainer.sft_trainer {quoted}", ""])
     cpus = "${SLURM_CPUS_PER_TASK:-$SLURM_CPUS_ON_NODE}"
@@ -202,8 +241,9 @@ def print_plan(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path,
                folder: RunFolder) -> None:
     """`train.dry_run=true`: the commands a real run would execute."""
     args = overrides(s, cfg, init, data_dir, folder.work, resume=False)
+    env = [f"{key}={value}" for key, value in environment(s).items()]
     for command in commands(s, args, folder.work):
-        print(shlex.join(command))
+        print(shlex.join([*(["env", *env] if env else []), *command]))
     if s.nodes > 1:
         print(f"# {folder.work / 'launch.sh'}:\n{launcher(s, args)}")
     print(shlex.join(merge_command(folder.work / "global_step_<N>" /
@@ -231,8 +271,8 @@ def train(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path, folder: 
     if s.nodes > 1:
         (folder.work / "launch.sh").write_text(launcher(s, args))
     attempt = len(list(folder.work.glob("metrics.attempt-*.jsonl"))) + 1
-    env = {**os.environ, "VERL_FILE_LOGGER_PATH": str(folder.work /
-                                                      f"metrics.attempt-{attempt}.jsonl")}
+    env = {**os.environ, **environment(s),
+           "VERL_FILE_LOGGER_PATH": str(folder.work / f"metrics.attempt-{attempt}.jsonl")}
     before = _validate(init, validation, cfg)
     start = time.perf_counter()
     for command in commands(s, args, folder.work):
