@@ -21,7 +21,7 @@ def test_paper_tasks_and_timeouts():
     ("lettuce_sandwich", 14),
 ])
 def test_default_layout_optimal_plan_lengths(name, optimal):
-    """Exact search on Robotouille's default files gives 8, 8, 15, 23 (the README's task table)."""
+    """Exact search on Robotouille's default files gives 8, 8, 15, 23 (docs/kitchen.md, Tasks)."""
     world = World.from_layout(TASKS[name].default_layout)
     plan = shortest_plan(world)
     assert len(plan) == optimal

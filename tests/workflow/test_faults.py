@@ -98,7 +98,7 @@ def test_a_stopped_run_resumes_without_redoing_finished_work(ci_run, tmp_path, s
                  f"checkpoints/{TASK}/sft", f"checkpoints/{TASK}/grpo")}
     again = snakemake(tmp_path, "--cores", "2", "--config", "experiment=ci", timeout=900)
     if stop == signal.SIGKILL:
-        # a killed Snakemake cannot release its lock: the README's documented step
+        # a killed Snakemake cannot release its lock: the step documented in docs/workflow.md
         assert "--unlock" in again.stdout + again.stderr and again.returncode != 0
         assert snakemake(tmp_path, "--unlock", "--config", "experiment=ci").returncode == 0
         again = snakemake(tmp_path, "--cores", "2", "--config", "experiment=ci", timeout=900)

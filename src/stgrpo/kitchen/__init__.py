@@ -1,4 +1,4 @@
-"""The kitchen: a fast, Robotouille-compatible environment (see README, "Kitchen engine")."""
+"""The kitchen: a fast, Robotouille-compatible environment (see docs/kitchen.md)."""
 
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.layout import (
