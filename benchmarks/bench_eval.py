@@ -46,8 +46,12 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=50)
     parser.add_argument("--tokens", type=int, default=32)
     parser.add_argument("--model", type=Path, help="a model folder (default: build tiny)")
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
-                        help="torch threads (default: all cores, as the evaluation stage)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=torch.get_num_threads(),
+        help="torch threads (default: all cores, as the evaluation stage)",
+    )
     parser.add_argument("--quick", action="store_true", help="4 episodes, 8 tokens")
     args = parser.parse_args()
     episodes, tokens = (4, 8) if args.quick else (args.episodes, args.tokens)
@@ -55,18 +59,23 @@ def main() -> None:
     with model_folder(args.model) as model:
         hf = make_backend("hf", str(model), batch_size=64)
         baseline, alone = rollouts(hf, episodes, tokens, batched=False)
-        print(f"{episodes} episodes x 15 turns, {tokens} tokens per reply, greedy, "
-              f"{args.threads} threads")
+        print(
+            f"{episodes} episodes x 15 turns, {tokens} tokens per reply, greedy, "
+            f"{args.threads} threads"
+        )
         print(f"hf one episode at a time (baseline): {baseline:8.2f} s")
         seconds, together = rollouts(hf, episodes, tokens, batched=True)
         same = "same episodes" if together == alone else "EPISODES DIFFER"
-        print(f"hf lock-step batched:                {seconds:8.2f} s  "
-              f"{baseline / seconds:5.1f}x  ({same})")
+        print(
+            f"hf lock-step batched:                {seconds:8.2f} s  "
+            f"{baseline / seconds:5.1f}x  ({same})"
+        )
         if importlib.util.find_spec("vllm") is not None:
             vllm = make_backend("vllm", str(model), dtype="float32", max_model_len=1024)
             seconds, _ = rollouts(vllm, episodes, tokens, batched=True)
-            print(f"vllm lock-step batched:              {seconds:8.2f} s  "
-                  f"{baseline / seconds:5.1f}x")
+            print(
+                f"vllm lock-step batched:              {seconds:8.2f} s  {baseline / seconds:5.1f}x"
+            )
 
 
 if __name__ == "__main__":

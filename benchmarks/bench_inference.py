@@ -32,8 +32,10 @@ def prompts(count: int) -> list[list[dict]]:
     while len(chats) < count:
         for task in PAPER_TASKS:
             world = World.from_layout(generate_layout(task, seed))
-            chats += [build_messages(s.observation, s.valid_actions, "react-compact-v1",
-                                     s.state) for s in expert_trajectory(world, seed=seed)]
+            chats += [
+                build_messages(s.observation, s.valid_actions, "react-compact-v1", s.state)
+                for s in expert_trajectory(world, seed=seed)
+            ]
         seed += 1
     return chats[:count]
 
@@ -72,8 +74,10 @@ def main() -> None:
         vllm = make_backend("vllm", str(model), dtype="float32", max_model_len=1024)
         vllm.generate(chats[:1], sampling)
         fast = timed(lambda: vllm.generate(chats, sampling))
-        print(f"vllm batched                {fast:7.2f} s  {single / fast:5.1f}x "
-              f"({batched / fast:.1f}x hf batched)")
+        print(
+            f"vllm batched                {fast:7.2f} s  {single / fast:5.1f}x "
+            f"({batched / fast:.1f}x hf batched)"
+        )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.layouts, args.baseline, args.cap = 2, 1, 20_000
-    print(f"{'task':22s} {'median s':>9s} {'max s':>8s} {'BFS/A* (same layouts)':>24s} "
-          f"{'A*/recipe':>10s} {'recipe/optimal steps':>21s}")
+    print(
+        f"{'task':22s} {'median s':>9s} {'max s':>8s} {'BFS/A* (same layouts)':>24s} "
+        f"{'A*/recipe':>10s} {'recipe/optimal steps':>21s}"
+    )
     for task in PAPER_TASKS:
         worlds = [World.from_layout(generate_layout(task, seed)) for seed in range(args.layouts)]
         searches = [timed(w, AssemblyHeuristic(w), 2_000_000) for w in worlds]
@@ -55,13 +57,14 @@ def main() -> None:
         recipe_steps = sum(len(recipe_plan(w, 200)) for w in worlds)
         recipe_seconds = time.perf_counter() - start
         pairs = []
-        for world, seconds in zip(worlds[:args.baseline], fast, strict=False):
+        for world, seconds in zip(worlds[: args.baseline], fast, strict=False):
             slow = timed(world, None, args.cap)
-            pairs.append(f"{slow[0] / seconds:.0f}x" if slow is not None
-                         else f">{args.cap} states")
-        print(f"{task:22s} {statistics.median(fast):9.3f} {max(fast):8.2f} "
-              f"{', '.join(pairs):>24s} {sum(fast) / recipe_seconds:9.0f}x "
-              f"{recipe_steps / optimal_steps:20.2f}x")
+            pairs.append(f"{slow[0] / seconds:.0f}x" if slow is not None else f">{args.cap} states")
+        print(
+            f"{task:22s} {statistics.median(fast):9.3f} {max(fast):8.2f} "
+            f"{', '.join(pairs):>24s} {sum(fast) / recipe_seconds:9.0f}x "
+            f"{recipe_steps / optimal_steps:20.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -14,8 +14,13 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 def run_benchmark(script: str, *args: str, timeout: int = 300) -> str:
     """The benchmark's standard output (it must exit 0)."""
-    return subprocess.run([sys.executable, str(BENCHMARKS / script), *args],
-                          capture_output=True, text=True, check=True, timeout=timeout).stdout
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=timeout,
+    ).stdout
 
 
 def test_kitchen_benchmark_prints_ratios():
@@ -50,7 +55,11 @@ def test_planner_benchmark_runs():
     lines = stdout.splitlines()
     assert lines[0].split()[:3] == ["task", "median", "s"]
     assert [line.split()[0] for line in lines[1:]] == [
-        "cheese_sandwich", "burger", "cheeseburger", "double_cheeseburger"]
+        "cheese_sandwich",
+        "burger",
+        "cheeseburger",
+        "double_cheeseburger",
+    ]
 
 
 def test_inference_benchmark_prints_ratios():
@@ -60,8 +69,9 @@ def test_inference_benchmark_prints_ratios():
 
 
 def test_training_benchmark_prints_its_table_and_ratio():
-    stdout = run_benchmark("bench_training.py", "--quick", "--tasks", "cheese_sandwich",
-                           timeout=600)
+    stdout = run_benchmark(
+        "bench_training.py", "--quick", "--tasks", "cheese_sandwich", timeout=600
+    )
     lines = stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("task"))
     assert "after grpo" in lines[header]

@@ -45,16 +45,22 @@ def test_require_names_the_key_and_the_expectation():
         require(compose(["seed=true"]), "seed", int)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["task=pizza"], "config key 'task' must be one of"),
-    (["expert=oracle"], "expert"),
-    (["layouts.train.count=many"], "layouts.train.count"),
-    (["not_a_key=1"], "not_a_key"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["task=pizza"], "config key 'task' must be one of"),
+        (["expert=oracle"], "expert"),
+        (["layouts.train.count=many"], "layouts.train.count"),
+        (["not_a_key=1"], "not_a_key"),
+    ],
+)
 def test_cli_reports_bad_overrides_in_one_line(argv, message, tmp_path):
-    run = subprocess.run([sys.executable, "-m", "stgrpo.expert.layouts",
-                          f"results_dir={tmp_path}", *argv],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "stgrpo.expert.layouts", f"results_dir={tmp_path}", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
     assert message in run.stderr

@@ -17,16 +17,17 @@ class Scripted:
 
     def replies(self, episodes, turn):
         self.calls.append(len(episodes))
-        return [self.scripts[id(e)].pop(0) if self.scripts[id(e)] else "garbage"
-                for e in episodes]
+        return [self.scripts[id(e)].pop(0) if self.scripts[id(e)] else "garbage" for e in episodes]
 
 
 def test_episodes_advance_together_and_garbage_wastes_turns():
     layout = generate_layout("cheese_sandwich", 3)
     plan = [s.action for s in expert_trajectory(World.from_layout(layout), seed=0)]
     solver, wasteful = start_episode(layout), start_episode(layout, max_steps=4)
-    scripts = {id(solver): ["no action here", *[format_response("t", a) for a in plan]],
-               id(wasteful): []}
+    scripts = {
+        id(solver): ["no action here", *[format_response("t", a) for a in plan]],
+        id(wasteful): [],
+    }
     policy = Scripted(scripts)
     play([solver, wasteful], policy)
     assert solver.env.success and solver.env.steps == len(plan) + 1 and solver.invalid == 1

@@ -36,20 +36,24 @@ def main() -> None:
         prefix, station = match.groups()
         prompt = list(chat[:-1])  # a template's system text, if any, then the state
         robot = re.search(r"robot1 at (\w+)", prompt[-1]["content"]).group(1)
-        text = tokenizer.apply_chat_template(prompt, tokenize=False,
-                                             add_generation_prompt=True) + prefix
+        text = (
+            tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+            + prefix
+        )
         ids = tokenizer(text, return_tensors="pt", add_special_tokens=False)
         with torch.no_grad():
             out = model.generate(**ids, max_new_tokens=3, do_sample=False)
-        word = tokenizer.decode(out[0][ids["input_ids"].shape[1]:]).strip().split(".")[0]
+        word = tokenizer.decode(out[0][ids["input_ids"].shape[1] :]).strip().split(".")[0]
         n += 1
         right += word == station
         robot_answer += word == robot
         robot_right += station == robot
     if not n:
         raise SystemExit(f"no 'Thought: I need X at S' replies in {args.dataset_dir}")
-    print(f"n={n} right={right / n:.3f} answers_robot_station={robot_answer / n:.3f} "
-          f"robot_station_is_right={robot_right / n:.3f}")
+    print(
+        f"n={n} right={right / n:.3f} answers_robot_station={robot_answer / n:.3f} "
+        f"robot_station_is_right={robot_right / n:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -36,39 +36,41 @@ MARK = "# written by tools/slurm_cluster.py: a one-node test cluster"
 
 
 def slurm_conf(folder: Path, host: str, gpus: int) -> str:
-    return "\n".join([
-        MARK,
-        "ClusterName=stgrpo",
-        f"SlurmctldHost={host}",
-        "SlurmUser=root",
-        "SlurmdUser=root",
-        "AuthType=auth/none",
-        "CredType=cred/none",
-        "ProctrackType=proctrack/linuxproc",
-        "TaskPlugin=task/none",
-        "MpiDefault=none",
-        "SelectType=select/cons_tres",
-        "SelectTypeParameters=CR_Core_Memory",
-        "SchedulerType=sched/backfill",
-        "SlurmdParameters=config_overrides",
-        "ReturnToService=2",
-        "MinJobAge=3600",           # finished jobs stay visible to squeue/scontrol (no sacct)
-        "DefMemPerCPU=1000",        # else one job takes the whole node's memory
-        "JobAcctGatherType=jobacct_gather/none",
-        "AccountingStorageType=accounting_storage/none",
-        "GresTypes=gpu",
-        f"StateSaveLocation={folder}/state",
-        f"SlurmdSpoolDir={folder}/spool",
-        f"SlurmctldPidFile={folder}/slurmctld.pid",
-        f"SlurmdPidFile={folder}/slurmd.pid",
-        f"SlurmctldLogFile={folder}/slurmctld.log",
-        f"SlurmdLogFile={folder}/slurmd.log",
-        f"NodeName={host} CPUs={NODE_CPUS} RealMemory={NODE_MEMORY_MB} "
-        f"Gres=gpu:fake:{gpus} State=UNKNOWN",
-        "PartitionName=gpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP",
-        "PartitionName=cpu Nodes=ALL MaxTime=INFINITE State=UP",
-        "",
-    ])
+    return "\n".join(
+        [
+            MARK,
+            "ClusterName=stgrpo",
+            f"SlurmctldHost={host}",
+            "SlurmUser=root",
+            "SlurmdUser=root",
+            "AuthType=auth/none",
+            "CredType=cred/none",
+            "ProctrackType=proctrack/linuxproc",
+            "TaskPlugin=task/none",
+            "MpiDefault=none",
+            "SelectType=select/cons_tres",
+            "SelectTypeParameters=CR_Core_Memory",
+            "SchedulerType=sched/backfill",
+            "SlurmdParameters=config_overrides",
+            "ReturnToService=2",
+            "MinJobAge=3600",  # finished jobs stay visible to squeue/scontrol (no sacct)
+            "DefMemPerCPU=1000",  # else one job takes the whole node's memory
+            "JobAcctGatherType=jobacct_gather/none",
+            "AccountingStorageType=accounting_storage/none",
+            "GresTypes=gpu",
+            f"StateSaveLocation={folder}/state",
+            f"SlurmdSpoolDir={folder}/spool",
+            f"SlurmctldPidFile={folder}/slurmctld.pid",
+            f"SlurmdPidFile={folder}/slurmd.pid",
+            f"SlurmctldLogFile={folder}/slurmctld.log",
+            f"SlurmdLogFile={folder}/slurmd.log",
+            f"NodeName={host} CPUs={NODE_CPUS} RealMemory={NODE_MEMORY_MB} "
+            f"Gres=gpu:fake:{gpus} State=UNKNOWN",
+            "PartitionName=gpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP",
+            "PartitionName=cpu Nodes=ALL MaxTime=INFINITE State=UP",
+            "",
+        ]
+    )
 
 
 def install() -> None:
@@ -76,8 +78,11 @@ def install() -> None:
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
-                   check=True, env=env)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
+        check=True,
+        env=env,
+    )
 
 
 def fake_gpus(folder: Path, gpus: int) -> str:
@@ -98,18 +103,22 @@ def start(folder: Path, gpus: int, timeout: float = 60) -> None:
     CONF_DIR.mkdir(parents=True, exist_ok=True)
     (CONF_DIR / "slurm.conf").write_text(slurm_conf(folder, host, gpus))
     (CONF_DIR / "gres.conf").write_text(
-        f"{MARK}\nNodeName={host} Name=gpu Type=fake File={fake_gpus(folder, gpus)}\n")
+        f"{MARK}\nNodeName={host} Name=gpu Type=fake File={fake_gpus(folder, gpus)}\n"
+    )
     subprocess.run(["slurmctld", "-c"], check=True)  # -c: a clean state, no old jobs
     subprocess.run(["slurmd", "-N", host], check=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        state = subprocess.run(["sinfo", "-h", "-N", "-o", "%T"], capture_output=True,
-                               text=True, check=False).stdout.split()
+        state = subprocess.run(
+            ["sinfo", "-h", "-N", "-o", "%T"], capture_output=True, text=True, check=False
+        ).stdout.split()
         if state and all(s == "idle" for s in state):
             return
         time.sleep(0.5)
-    raise RuntimeError(f"the SLURM node did not become idle within {timeout} s; "
-                       f"see {folder}/slurmctld.log and {folder}/slurmd.log")
+    raise RuntimeError(
+        f"the SLURM node did not become idle within {timeout} s; "
+        f"see {folder}/slurmctld.log and {folder}/slurmd.log"
+    )
 
 
 def stop(folder: Path, quiet: bool = False) -> None:

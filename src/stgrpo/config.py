@@ -22,8 +22,9 @@ from omegaconf import DictConfig, OmegaConf
 
 log = logging.getLogger(__name__)
 
-CONFIG_DIR = Path(os.environ.get("STGRPO_CONFIG_DIR",
-                                 Path(__file__).resolve().parents[2] / "config"))
+CONFIG_DIR = Path(
+    os.environ.get("STGRPO_CONFIG_DIR", Path(__file__).resolve().parents[2] / "config")
+)
 
 
 class ConfigError(ValueError):
@@ -61,23 +62,32 @@ def _unknown_key(exc: BaseException, overrides: Sequence[str]) -> ConfigError | 
     parent, key = getattr(cause, "parent_node", None), getattr(cause, "key", None)
     if not isinstance(parent, DictConfig) or not key:
         return None
-    unknown = str(cause.full_key)                 # grpo.lrr (or grpo.sub of grpo.sub.x=1)
+    unknown = str(cause.full_key)  # grpo.lrr (or grpo.sub of grpo.sub.x=1)
     section = unknown[: -len(str(key))].rstrip(".")
-    override = next((o for o in overrides
-                     if (o.split("=", 1)[0].lstrip("+~") + ".").startswith(unknown + ".")),
-                    unknown)
+    override = next(
+        (o for o in overrides if (o.split("=", 1)[0].lstrip("+~") + ".").startswith(unknown + ".")),
+        unknown,
+    )
     keys = [k for k in parent if k != "hydra"]
     close = difflib.get_close_matches(str(key), keys, n=1)
     if close:
         expected = f"did you mean '{'.'.join(filter(None, [section, close[0]]))}'?"
     else:
         expected = f"{repr(section) if section else 'the config'} has keys {keys}"
-    return ConfigError(f"override {override!r} names no config key '{unknown}': {expected} "
-                       f"(a + prefix adds a new key)")
+    return ConfigError(
+        f"override {override!r} names no config key '{unknown}': {expected} "
+        f"(a + prefix adds a new key)"
+    )
 
 
-def require(cfg: DictConfig, key: str, kind: type | tuple[type, ...], *,
-            choices: Sequence | None = None, minimum: int | None = None):
+def require(
+    cfg: DictConfig,
+    key: str,
+    kind: type | tuple[type, ...],
+    *,
+    choices: Sequence | None = None,
+    minimum: int | None = None,
+):
     """`cfg[key]` (a dotted key), checked: its type, and its choices or minimum if given."""
     value = OmegaConf.select(cfg, key, throw_on_missing=False)
     if value is None:
@@ -85,8 +95,9 @@ def require(cfg: DictConfig, key: str, kind: type | tuple[type, ...], *,
     kinds = kind if isinstance(kind, tuple) else (kind,)
     # bool is an int subclass: `true` is no count unless bool is asked for
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        raise ConfigError(f"config key '{key}' must be {' or '.join(k.__name__ for k in kinds)}, "
-                          f"got {value!r}")
+        raise ConfigError(
+            f"config key '{key}' must be {' or '.join(k.__name__ for k in kinds)}, got {value!r}"
+        )
     if choices is not None and value not in choices:
         raise ConfigError(f"config key '{key}' must be one of {list(choices)}, got {value!r}")
     if minimum is not None and value < minimum:
@@ -112,8 +123,14 @@ def expected_errors() -> tuple[type[BaseException], ...]:
 
     from stgrpo.kitchen.layout import LayoutError
 
-    return (ConfigError, StageError, LayoutError, FileNotFoundError, HydraException,
-            OmegaConfBaseException)
+    return (
+        ConfigError,
+        StageError,
+        LayoutError,
+        FileNotFoundError,
+        HydraException,
+        OmegaConfBaseException,
+    )
 
 
 def check_syntax(overrides: Sequence[str]) -> None:
@@ -127,8 +144,10 @@ def check_syntax(overrides: Sequence[str]) -> None:
             parser.parse_overrides([override])
         except HydraException as exc:
             first = str(exc).splitlines()[0]
-            raise ConfigError(f"override {override!r} is not valid Hydra syntax ({first}); "
-                              f"expected key=value, e.g. grpo.lr=1e-5") from None
+            raise ConfigError(
+                f"override {override!r} is not valid Hydra syntax ({first}); "
+                f"expected key=value, e.g. grpo.lr=1e-5"
+            ) from None
 
 
 # Secrets live in the environment only (read there by huggingface_hub, vLLM, verl and W&B);
@@ -142,18 +161,23 @@ def check_no_secrets(overrides: Sequence[str]) -> None:
     for override in overrides:
         key = override.split("=", 1)[0].lstrip("+~")
         if "=" in override and _SECRET_KEY.search(key.rsplit(".", 1)[-1]):
-            raise ConfigError(f"override {key!r} looks like a secret: config values are written "
-                              f"next to every output; set it in the environment instead "
-                              f"({', '.join(SECRETS)})")
+            raise ConfigError(
+                f"override {key!r} looks like a secret: config values are written "
+                f"next to every output; set it in the environment instead "
+                f"({', '.join(SECRETS)})"
+            )
 
 
-def run_cli(main: Callable[[DictConfig], None], argv: Sequence[str] | None = None,
-            description: str = "") -> None:
+def run_cli(
+    main: Callable[[DictConfig], None], argv: Sequence[str] | None = None, description: str = ""
+) -> None:
     """Compose the config from command-line overrides and run `main(cfg)`."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] in (["-h"], ["--help"]):
-        print(f"{description}\n\nusage: python -m <module> [key=value ...]  "
-              f"(Hydra overrides on {CONFIG_DIR / 'config.yaml'})")
+        print(
+            f"{description}\n\nusage: python -m <module> [key=value ...]  "
+            f"(Hydra overrides on {CONFIG_DIR / 'config.yaml'})"
+        )
         return
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     with exit_on_expected_errors():

@@ -49,8 +49,9 @@ def write_jsonl(path: str | os.PathLike, records: Iterable[Mapping[str, Any]]) -
             handle.write(json.dumps(record, sort_keys=True) + "\n")
 
 
-def read_jsonl(path: str | os.PathLike,
-               error: type[Exception] = ValueError) -> Iterator[tuple[str, Any]]:
+def read_jsonl(
+    path: str | os.PathLike, error: type[Exception] = ValueError
+) -> Iterator[tuple[str, Any]]:
     """(`path:line`, record) for each non-blank line; a line that is not JSON raises `error`
     naming file and line. The caller checks that the file exists (its own message)."""
     with Path(path).open(encoding="utf-8") as handle:
@@ -84,8 +85,9 @@ _LAYOUT = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
 
 def _code_tokens(source: str) -> Iterator[str]:
     skipped = (tokenize.COMMENT, tokenize.NL, tokenize.ENCODING)
-    tokens = [t for t in tokenize.generate_tokens(StringIO(source).readline)
-              if t.type not in skipped]
+    tokens = [
+        t for t in tokenize.generate_tokens(StringIO(source).readline) if t.type not in skipped
+    ]
     docstring = False
     for i, token in enumerate(tokens):
         if docstring:  # the docstring's NEWLINE goes with it

@@ -12,8 +12,13 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def ordered_map(function: Callable[[T], R], items: Iterable[T], workers: int = 1,
-                desc: str = "", unit: str = "item") -> list[R]:
+def ordered_map(
+    function: Callable[[T], R],
+    items: Iterable[T],
+    workers: int = 1,
+    desc: str = "",
+    unit: str = "item",
+) -> list[R]:
     """`[function(x) for x in items]`, on `workers` processes when more than one.
 
     `function` must be a module-level function (it is pickled by name)."""

@@ -44,14 +44,23 @@ class Episode:
         return self.env.success or self.env.steps >= self.env.max_steps
 
 
-def start_episode(layout: Layout, optimal_steps: int | None = None,
-                  max_steps: int | None = None) -> Episode:
+def start_episode(
+    layout: Layout, optimal_steps: int | None = None, max_steps: int | None = None
+) -> Episode:
     """A fresh episode; `max_steps` defaults to the task's timeout."""
     env = KitchenEnv(layout, max_steps=max_steps or get_task(layout.task).timeout)
     observation, info = env.reset()
-    return Episode(layout, optimal_steps, env, observation, info["valid_actions"],
-                   compact_state(env.world, env.state), recipe(layout.goal),
-                   item_state(env.world, env.state), progress_text(env.world, env.state))
+    return Episode(
+        layout,
+        optimal_steps,
+        env,
+        observation,
+        info["valid_actions"],
+        compact_state(env.world, env.state),
+        recipe(layout.goal),
+        item_state(env.world, env.state),
+        progress_text(env.world, env.state),
+    )
 
 
 class Policy(Protocol):
@@ -70,10 +79,21 @@ class ChatPolicy:
     template: str
 
     def replies(self, episodes: Sequence[Episode], turn: int) -> list[str]:
-        chats = [build_messages(e.observation, e.valid_actions, self.template, e.compact,
-                                e.recipe, e.items, e.progress) for e in episodes]
+        chats = [
+            build_messages(
+                e.observation,
+                e.valid_actions,
+                self.template,
+                e.compact,
+                e.recipe,
+                e.items,
+                e.progress,
+            )
+            for e in episodes
+        ]
         replies = self.backend.generate(
-            chats, replace(self.sampling, seed=self.sampling.seed * 1000 + turn))
+            chats, replace(self.sampling, seed=self.sampling.seed * 1000 + turn)
+        )
         if len(replies) != len(chats):
             raise RuntimeError(f"backend returned {len(replies)} replies for {len(chats)} chats")
         return replies
@@ -99,11 +119,17 @@ def advance(episode: Episode, reply: str) -> None:
         episode.invalid += 1
     else:
         episode.states.append(state)
-        episode.steps.append({
-            "step": len(episode.steps), "observation": episode.observation,
-            "state": episode.compact, "valid_actions": episode.valid_actions,
-            "action": action, "thought": response.thought or "", "response": reply,
-        })
+        episode.steps.append(
+            {
+                "step": len(episode.steps),
+                "observation": episode.observation,
+                "state": episode.compact,
+                "valid_actions": episode.valid_actions,
+                "action": action,
+                "thought": response.thought or "",
+                "response": reply,
+            }
+        )
         episode.compact = compact_state(episode.env.world, episode.env.state)
         episode.items = item_state(episode.env.world, episode.env.state)
         episode.progress = progress_text(episode.env.world, episode.env.state)

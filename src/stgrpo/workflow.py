@@ -93,10 +93,10 @@ class CliArgs:
 
 @dataclass(frozen=True)
 class Run:
-    root: str                           # the folder of the stages it owns
-    overrides: tuple[str, ...]          # experiment, user and point overrides, and paths.*
+    root: str  # the folder of the stages it owns
+    overrides: tuple[str, ...]  # experiment, user and point overrides, and paths.*
     roots: dict[str, str] = field(hash=False)  # stage -> folder of its outputs
-    tasks: tuple[str, ...] = ()         # the tasks trained (and evaluated) in this run
+    tasks: tuple[str, ...] = ()  # the tasks trained (and evaluated) in this run
 
     def owns(self, stage: str) -> bool:
         return self.roots[stage] == self.root
@@ -106,9 +106,9 @@ class Run:
 class Evaluation:
     model_id: str
     task: str
-    overrides: tuple[str, ...]          # beyond the run's: policy, model, train task, stage
+    overrides: tuple[str, ...]  # beyond the run's: policy, model, train task, stage
     checkpoint: tuple[str, str] | None = None  # (train task, stage) for trained models
-    model: str | None = None            # a config/model name whose weights it serves
+    model: str | None = None  # a config/model name whose weights it serves
 
 
 class Plan:
@@ -123,12 +123,12 @@ class Plan:
         self.tasks = tuple(self.cfg.tasks)
         unknown = sorted(set(self.tasks) - set(TASKS))
         if unknown or not self.tasks:
-            raise ConfigError(f"config key 'tasks' must list tasks of {sorted(TASKS)}, "
-                              f"got {list(self.tasks)}")
+            raise ConfigError(
+                f"config key 'tasks' must list tasks of {sorted(TASKS)}, got {list(self.tasks)}"
+            )
         self.root = str(require(self.cfg, "results_dir", str))
         check_root(self.root)
-        base = Run(self.root, self.base_overrides, dict.fromkeys(STAGES, self.root),
-                   self.tasks)
+        base = Run(self.root, self.base_overrides, dict.fromkeys(STAGES, self.root), self.tasks)
         self.runs = [base]
         self.sweep = None
         if sweep:
@@ -157,8 +157,7 @@ class Plan:
     def point_evaluations(self, run: Run) -> list[Evaluation]:
         """A sweep point evaluates its trained models that the sweep touched, each on its
         own training task."""
-        return own_task_evaluations(run.tasks,
-                                    [s for s in self.cfg.workflow.stages if run.owns(s)])
+        return own_task_evaluations(run.tasks, [s for s in self.cfg.workflow.stages if run.owns(s)])
 
     def evaluations_of(self, run: Run) -> list[Evaluation]:
         return self.evaluations if run is self.base else self.point_evaluations(run)
@@ -204,27 +203,32 @@ def evaluations(cfg: DictConfig) -> list[Evaluation]:
     `workflow.matrix` stage on every task), prompted baselines, references and the expert."""
     wf, tasks = cfg.workflow, list(cfg.tasks)
     stages = list(wf.stages)
-    bad = sorted(set(stages) - {"sft", "grpo"}) + (
-        [wf.matrix] if wf.matrix not in stages else [])
+    bad = sorted(set(stages) - {"sft", "grpo"}) + ([wf.matrix] if wf.matrix not in stages else [])
     if bad:
-        raise ConfigError(f"config keys 'workflow.stages' and 'workflow.matrix' take sft and "
-                          f"grpo (the matrix stage among the stages), got {bad}")
+        raise ConfigError(
+            f"config keys 'workflow.stages' and 'workflow.matrix' take sft and "
+            f"grpo (the matrix stage among the stages), got {bad}"
+        )
     found = []
     for train_task, stage in itertools.product(tasks, stages):
         eval_tasks = tasks if stage == wf.matrix else [train_task]
         found += [checkpoint_evaluation(train_task, stage, task) for task in eval_tasks]
     for name in wf.baselines:
         _check_option("model", name)
-        found += [Evaluation(f"base-{name}", task, ("eval.policy=base", f"model={name}"),
-                             model=name) for task in tasks]
+        found += [
+            Evaluation(f"base-{name}", task, ("eval.policy=base", f"model={name}"), model=name)
+            for task in tasks
+        ]
     for reference in wf.references:
         if reference not in REFERENCES:
-            raise ConfigError(f"config key 'workflow.references' takes {list(REFERENCES)}, "
-                              f"got {reference!r}")
+            raise ConfigError(
+                f"config key 'workflow.references' takes {list(REFERENCES)}, got {reference!r}"
+            )
         found += [Evaluation(reference, task, (f"eval.policy={reference}",)) for task in tasks]
     if wf.evaluate_expert and cfg.expert.kind != "planner":
-        found += [Evaluation(f"expert-{cfg.expert.name}", task, ("eval.policy=expert",))
-                  for task in tasks]
+        found += [
+            Evaluation(f"expert-{cfg.expert.name}", task, ("eval.policy=expert",)) for task in tasks
+        ]
     return found
 
 
@@ -242,19 +246,24 @@ def own_task_evaluations(tasks: Sequence[str], stages: Sequence[str]) -> list[Ev
 
 
 def checkpoint_evaluation(train_task: str, stage: str, task: str) -> Evaluation:
-    return Evaluation(f"{train_task}-{stage}", task,
-                      ("eval.policy=checkpoint", f"eval.train_task={train_task}",
-                       f"eval.stage={stage}"), checkpoint=(train_task, stage))
+    return Evaluation(
+        f"{train_task}-{stage}",
+        task,
+        ("eval.policy=checkpoint", f"eval.train_task={train_task}", f"eval.stage={stage}"),
+        checkpoint=(train_task, stage),
+    )
 
 
 # -- sweeps ------------------------------------------------------------------------------
+
 
 def sweep_points(sweep: DictConfig) -> list[tuple[str, ...]]:
     """The grid's points, each a tuple of `key=value` overrides (first key slowest)."""
     grid = sweep.get("grid")
     if not grid:
-        raise ConfigError(f"config key 'sweep.grid' of sweep '{sweep.name}' must map keys to "
-                          "lists of values")
+        raise ConfigError(
+            f"config key 'sweep.grid' of sweep '{sweep.name}' must map keys to lists of values"
+        )
     axes = []
     for key, values in grid.items():
         if OmegaConf.is_list(values) and len(values) > 0:
@@ -274,15 +283,21 @@ def sweep_tasks(sweep: DictConfig, tasks: Sequence[str]) -> tuple[str, ...]:
     """The tasks a sweep trains and evaluates: its `tasks`, else all the experiment's."""
     chosen = tuple(sweep.get("tasks") or tasks)
     if set(chosen) - set(tasks):
-        raise ConfigError(f"config key 'sweep.tasks' must be among the experiment's tasks "
-                          f"{list(tasks)}, got {list(chosen)}")
+        raise ConfigError(
+            f"config key 'sweep.tasks' must be among the experiment's tasks "
+            f"{list(tasks)}, got {list(chosen)}"
+        )
     return chosen
 
 
 def touched_stages(keys: Sequence[str]) -> set[str]:
     """Stages that read any of `keys`, and every stage downstream of them."""
-    touched = {stage for stage in STAGES for key in keys
-               if any(_overlaps(key, section) for section in READS[stage])}
+    touched = {
+        stage
+        for stage in STAGES
+        for key in keys
+        if any(_overlaps(key, section) for section in READS[stage])
+    }
     changed = True
     while changed:
         more = {s for s in STAGES if set(UPSTREAM[s]) & touched} - touched
@@ -298,14 +313,18 @@ def sweep_runs(plan: Plan, sweep: DictConfig) -> list[Run]:
     for point in sweep_points(sweep):
         root = point_root(plan.root, sweep.name, point)
         roots = {stage: root if stage in touched else plan.root for stage in STAGES}
-        overrides = (*plan.base_overrides, *point,
-                     *(f"paths.{stage}={root}" for stage in STAGES if stage in touched))
+        overrides = (
+            *plan.base_overrides,
+            *point,
+            *(f"paths.{stage}={root}" for stage in STAGES if stage in touched),
+        )
         compose_checked(overrides)  # a bad grid value fails here, before any job
         runs.append(Run(root, overrides, roots, tasks))
     return runs
 
 
 # -- helpers -----------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=512)
 def compose_checked(overrides: tuple[str, ...]) -> DictConfig:
@@ -356,8 +375,9 @@ def check_templates(cfg: DictConfig) -> None:
     for key in ("prompt.template", "expert.template", "eval.template"):
         name = OmegaConf.select(cfg, key)
         if name is not None and name not in TEMPLATES:
-            raise ConfigError(f"config key '{key}' must be one of {sorted(TEMPLATES)}, "
-                              f"got {name!r}")
+            raise ConfigError(
+                f"config key '{key}' must be one of {sorted(TEMPLATES)}, got {name!r}"
+            )
 
 
 def _plain(value):
@@ -373,8 +393,9 @@ def _overlaps(key: str, section: str) -> bool:
 def _check_option(group: str, name: str) -> None:
     options = sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
     if name not in options:
-        raise ConfigError(f"unknown {group} {name!r}: choose one of {options} "
-                          f"(files in {CONFIG_DIR / group})")
+        raise ConfigError(
+            f"unknown {group} {name!r}: choose one of {options} (files in {CONFIG_DIR / group})"
+        )
 
 
 def _override_value(value) -> str:
@@ -398,9 +419,11 @@ def check_config_keys(config: Mapping, schema: str | Path) -> None:
     unknown = [key for key in config if key not in accepted]
     if unknown:
         example = f"{unknown[0]}={config[unknown[0]]}"
-        raise ConfigError(f"unknown --config key {', '.join(map(repr, unknown))}: the "
-                          f"workflow takes {accepted}; any other setting is a Hydra "
-                          f"override, e.g. overrides='[\"{example}\"]'")
+        raise ConfigError(
+            f"unknown --config key {', '.join(map(repr, unknown))}: the "
+            f"workflow takes {accepted}; any other setting is a Hydra "
+            f"override, e.g. overrides='[\"{example}\"]'"
+        )
 
 
 def read_overrides(value) -> list[str]:
@@ -412,12 +435,16 @@ def read_overrides(value) -> list[str]:
         return value.split()
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise ConfigError(f"config key 'overrides' must be a list of Hydra overrides or one "
-                      f"string of them, got {value!r}")
+    raise ConfigError(
+        f"config key 'overrides' must be a list of Hydra overrides or one "
+        f"string of them, got {value!r}"
+    )
 
 
 def check_root(path: str | Path) -> None:
     """Results must stay below the working directory (Snakemake tracks relative paths)."""
     if Path(path).is_absolute() or ".." in Path(path).parts:
-        raise ConfigError(f"config key 'results_dir' must be a relative path below the "
-                          f"working directory, got {path!r}")
+        raise ConfigError(
+            f"config key 'results_dir' must be a relative path below the "
+            f"working directory, got {path!r}"
+        )

@@ -12,8 +12,12 @@ def _episode(success, steps, optimal=8, invalid=0):
 
 
 def test_paper_definitions_on_a_small_panel():
-    episodes = [_episode(True, 8), _episode(True, 10), _episode(False, 15, invalid=3),
-                _episode(False, 15)]
+    episodes = [
+        _episode(True, 8),
+        _episode(True, 10),
+        _episode(False, 15, invalid=3),
+        _episode(False, 15),
+    ]
     m = summarise_episodes(episodes)
     assert m["n"] == 4 and m["successes"] == 2 and m["sr"] == 0.5
     assert m["asat"] == (8 + 10 + 15 + 15) / 4  # timeouts count as the timeout
@@ -30,8 +34,9 @@ def test_no_success_gives_no_asst():
     assert m["sr_ci"][0] == 0.0 and m["sr_ci"][1] > 0.3  # 0/3 is far from certain
 
 
-@pytest.mark.parametrize("k, n, low, high", [(7, 10, 0.3968, 0.8922), (0, 10, 0.0, 0.2775),
-                                             (10, 10, 0.7225, 1.0)])
+@pytest.mark.parametrize(
+    "k, n, low, high", [(7, 10, 0.3968, 0.8922), (0, 10, 0.0, 0.2775), (10, 10, 0.7225, 1.0)]
+)
 def test_wilson_interval_matches_known_values(k, n, low, high):
     assert wilson_interval(k, n) == pytest.approx((low, high), abs=1e-4)
 

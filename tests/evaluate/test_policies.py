@@ -15,16 +15,24 @@ from stgrpo.rollout import play, start_episode
 
 
 def _records(episodes):
-    return [{"success": e.env.success, "steps": e.env.steps, "optimal_steps": e.optimal_steps,
-             "invalid": e.invalid} for e in episodes]
+    return [
+        {
+            "success": e.env.success,
+            "steps": e.env.steps,
+            "optimal_steps": e.optimal_steps,
+            "invalid": e.invalid,
+        }
+        for e in episodes
+    ]
 
 
 @pytest.mark.parametrize("task", ["cheese_sandwich", "burger", "cheeseburger"])
 def test_planner_policy_succeeds_in_the_optimal_length(task):
     layouts = [generate_layout(task, seed) for seed in range(4)]
     optimal = [solve(World.from_layout(layout)).length for layout in layouts]
-    episodes = [start_episode(layout, length) for layout, length in zip(layouts, optimal,
-                                                                         strict=True)]
+    episodes = [
+        start_episode(layout, length) for layout, length in zip(layouts, optimal, strict=True)
+    ]
     play(episodes, PlannerPolicy())
     metrics = summarise_episodes(_records(episodes))
     assert metrics["sr"] == 1.0 and metrics["invalid_rate"] == 0.0

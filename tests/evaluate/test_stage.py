@@ -16,8 +16,13 @@ from stgrpo.expert import layouts as layouts_stage
 @pytest.fixture(scope="module")
 def panel(tmp_path_factory):
     root = tmp_path_factory.mktemp("eval")
-    base = [f"results_dir={root}", "task=cheese_sandwich", "layouts.train.count=2",
-            "layouts.test.count=5", "prompt.template=react-compact-v1"]
+    base = [
+        f"results_dir={root}",
+        "task=cheese_sandwich",
+        "layouts.train.count=2",
+        "layouts.test.count=5",
+        "prompt.template=react-compact-v1",
+    ]
     layouts_stage.main(compose(base))
     return base
 
@@ -50,8 +55,7 @@ def test_planner_and_random_through_the_stage(panel):
 
 
 def test_an_untrained_model_scores_zero_and_batching_changes_nothing(panel, tiny_model):
-    base = [*panel, "eval.policy=base", f"model.path={tiny_model}",
-            "eval.sampling.max_tokens=8"]
+    base = [*panel, "eval.policy=base", f"model.path={tiny_model}", "eval.sampling.max_tokens=8"]
     evaluate_main(compose([*base, "+eval.backend_options.batch_size=64"]))
     batched, batched_episodes = _metrics(panel, "base-tiny")
     assert batched["sr"] == 0.0 and batched["invalid_rate"] > 0.9
@@ -62,22 +66,35 @@ def test_an_untrained_model_scores_zero_and_batching_changes_nothing(panel, tiny
 
 
 def test_the_llm_expert_is_evaluated_with_its_own_settings(panel, tiny_model):
-    evaluate_main(compose([*panel, "expert=llm", "eval.policy=expert",
-                           f"expert.model={tiny_model}", "expert.backend=hf",
-                           "~expert.backend_options", "expert.sampling.max_tokens=6"]))
+    evaluate_main(
+        compose(
+            [
+                *panel,
+                "expert=llm",
+                "eval.policy=expert",
+                f"expert.model={tiny_model}",
+                "expert.backend=hf",
+                "~expert.backend_options",
+                "expert.sampling.max_tokens=6",
+            ]
+        )
+    )
     metrics, episodes = _metrics(panel, "expert-llm")
     assert metrics["n"] == 6 and metrics["sr"] == 0.0
     assert all(len(e["replies"]) == e["steps"] for e in episodes)
 
 
-@pytest.mark.parametrize("extra, error, message", [
-    (["task=pizza"], ConfigError, "'task' must be one of"),
-    (["eval.policy=oracle"], ConfigError, "'eval.policy' must be one of"),
-    (["eval.timeout=-2"], ConfigError, "'eval.timeout'"),
-    (["eval.policy=checkpoint"], StageError, "not found (train cheese_sandwich grpo first)"),
-    (["task=burger"], StageError, "run the layouts stage for burger first"),
-    (["eval.policy=base", "model.path=/no/such/model"], StageError, "does not load"),
-])
+@pytest.mark.parametrize(
+    "extra, error, message",
+    [
+        (["task=pizza"], ConfigError, "'task' must be one of"),
+        (["eval.policy=oracle"], ConfigError, "'eval.policy' must be one of"),
+        (["eval.timeout=-2"], ConfigError, "'eval.timeout'"),
+        (["eval.policy=checkpoint"], StageError, "not found (train cheese_sandwich grpo first)"),
+        (["task=burger"], StageError, "run the layouts stage for burger first"),
+        (["eval.policy=base", "model.path=/no/such/model"], StageError, "does not load"),
+    ],
+)
 def test_bad_input_fails_before_any_rollout(panel, extra, error, message):
     with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")):
         evaluate_main(compose([*panel, *extra]))

@@ -55,9 +55,17 @@ def layouts(task="cheese_sandwich", n=3):
 
 
 def config(*overrides):
-    return compose(["expert=llm", "task=cheese_sandwich", "expert.target=6",
-                    "expert.max_attempts=60", "expert.batch_size=8", "expert.max_steps=20",
-                    *overrides])
+    return compose(
+        [
+            "expert=llm",
+            "task=cheese_sandwich",
+            "expert.target=6",
+            "expert.max_attempts=60",
+            "expert.batch_size=8",
+            "expert.max_steps=20",
+            *overrides,
+        ]
+    )
 
 
 def test_rejection_sampling_keeps_only_successes_that_replay():
@@ -92,19 +100,25 @@ def test_attempt_cap_bounds_the_work_and_same_seed_same_records():
     records, summary = run_llm_expert(cfg, "cheese_sandwich", pool, backend=hopeless)
     assert summary["attempts"] == 10 and summary["kept"] == 0 and records == []
     assert hopeless.calls == 2 * 4  # two waves (8 + 2 episodes), four turns each
-    again = [run_llm_expert(config(), "cheese_sandwich", pool,
-                            backend=ScriptedPolicy([lay for lay, _ in pool]))[0]
-             for _ in range(2)]
+    again = [
+        run_llm_expert(
+            config(), "cheese_sandwich", pool, backend=ScriptedPolicy([lay for lay, _ in pool])
+        )[0]
+        for _ in range(2)
+    ]
     assert again[0] == again[1]
 
 
-@pytest.mark.parametrize("override, key", [
-    ("expert.target=0", "expert.target"),
-    ("expert.max_steps=-2", "expert.max_steps"),
-    ("expert.sampling.top_p=0", "expert.sampling"),
-    ("expert.template=nope", "expert.template"),
-    ("expert.backend=nope", "expert.backend"),
-])
+@pytest.mark.parametrize(
+    "override, key",
+    [
+        ("expert.target=0", "expert.target"),
+        ("expert.max_steps=-2", "expert.max_steps"),
+        ("expert.sampling.top_p=0", "expert.sampling"),
+        ("expert.template=nope", "expert.template"),
+        ("expert.backend=nope", "expert.backend"),
+    ],
+)
 def test_bad_llm_expert_config_names_the_key(override, key):
     with pytest.raises(ConfigError, match=key):
         run_llm_expert(config(override), "cheese_sandwich", layouts(n=1))

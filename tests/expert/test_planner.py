@@ -32,9 +32,15 @@ def check_solution(world: World, solution) -> None:
                 assert shorter is None or len(shorter) >= to_go
 
 
-@pytest.mark.parametrize(("task", "optimal"), [
-    ("cheese_sandwich", 8), ("burger", 8), ("cheeseburger", 15), ("double_cheeseburger", 23),
-])
+@pytest.mark.parametrize(
+    ("task", "optimal"),
+    [
+        ("cheese_sandwich", 8),
+        ("burger", 8),
+        ("cheeseburger", 15),
+        ("double_cheeseburger", 23),
+    ],
+)
 def test_default_layouts_match_breadth_first_search(task, optimal):
     world = World.from_layout(TASKS[task].default_layout)
     fast = solve(world, heuristic=AssemblyHeuristic(world))
@@ -44,10 +50,15 @@ def test_default_layouts_match_breadth_first_search(task, optimal):
     assert fast.expanded < slow.expanded
 
 
-@pytest.mark.parametrize(("task", "seeds"), [
-    ("cheese_sandwich", range(6)), ("burger", range(6)), ("lettuce_sandwich", [0]),
-    ("cheeseburger", range(2)),
-])
+@pytest.mark.parametrize(
+    ("task", "seeds"),
+    [
+        ("cheese_sandwich", range(6)),
+        ("burger", range(6)),
+        ("lettuce_sandwich", [0]),
+        ("cheeseburger", range(2)),
+    ],
+)
 def test_generated_layouts_match_breadth_first_search(task, seeds):
     for seed in seeds:
         world = World.from_layout(generate_layout(task, seed))
@@ -78,8 +89,13 @@ def test_following_any_optimal_actions_reaches_the_goal_in_minimal_steps():
 
 def test_heuristic_is_admissible_on_random_states():
     rng = random.Random(0)
-    for task, seed in [("cheese_sandwich", 0), ("cheese_sandwich", 3), ("burger", 1),
-                       ("burger", 2), ("lettuce_sandwich", 0)]:
+    for task, seed in [
+        ("cheese_sandwich", 0),
+        ("cheese_sandwich", 3),
+        ("burger", 1),
+        ("burger", 2),
+        ("lettuce_sandwich", 0),
+    ]:
         world = World.from_layout(generate_layout(task, seed))
         heuristic = AssemblyHeuristic(world)
         state = world.initial

@@ -17,13 +17,23 @@ from stgrpo.kitchen.tasks import get_task
 
 
 def config(tmp_path, *overrides, task="cheese_sandwich"):
-    return compose([f"results_dir={tmp_path}", f"task={task}", "layouts.train.count=4",
-                    "layouts.test.count=3", *overrides])
+    return compose(
+        [
+            f"results_dir={tmp_path}",
+            f"task={task}",
+            "layouts.train.count=4",
+            "layouts.test.count=3",
+            *overrides,
+        ]
+    )
 
 
 def files_of(root):
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +54,7 @@ def test_splits_are_disjoint_annotated_and_start_with_the_default(built):
     assert not {lay.content_hash for lay, _ in train} & {lay.content_hash for lay, _ in test}
     from stgrpo.expert.heuristic import AssemblyHeuristic
     from stgrpo.expert.planner import solve
+
     for layout, record in train + test:
         world = World.from_layout(layout)
         assert record["optimal_steps"] == solve(world, heuristic=AssemblyHeuristic(world)).length
@@ -54,10 +65,11 @@ def test_splits_are_disjoint_annotated_and_start_with_the_default(built):
 def test_planner_trajectories_replay_and_summary_adds_up(built):
     root, _ = built
     records = read_trajectories(root / "trajectories/planner/cheese_sandwich.jsonl")
-    summary = json.loads((root / "trajectories/planner/cheese_sandwich.summary.json")
-                         .read_text())
-    layouts = {lay.content_hash: (lay, rec) for lay, rec in
-               read_layout_records(root / "layouts/cheese_sandwich/train.jsonl")}
+    summary = json.loads((root / "trajectories/planner/cheese_sandwich.summary.json").read_text())
+    layouts = {
+        lay.content_hash: (lay, rec)
+        for lay, rec in read_layout_records(root / "layouts/cheese_sandwich/train.jsonl")
+    }
     episodes = sorted({r["episode"] for r in records})
     assert episodes == list(range(4)) and summary["kept"] == summary["attempts"] == 4
     for episode in episodes:
@@ -154,8 +166,10 @@ def test_recipe_expert_stage_writes_replayable_trajectories(built):
     cfg = config(root, "expert=recipe")
     expert_main(cfg)
     records = read_trajectories(root / "trajectories/recipe/cheese_sandwich.jsonl")
-    layouts = {lay.content_hash: lay for lay, _ in
-               read_layout_records(root / "layouts/cheese_sandwich/train.jsonl")}
+    layouts = {
+        lay.content_hash: lay
+        for lay, _ in read_layout_records(root / "layouts/cheese_sandwich/train.jsonl")
+    }
     assert {r["layout"] for r in records} == set(layouts)
     for layout_hash, layout in layouts.items():
         steps = [r for r in records if r["layout"] == layout_hash]
@@ -185,9 +199,11 @@ def test_train_layouts_unsolved_for_an_expert_that_needs_no_plans(built, tmp_pat
     assert meta["mean_optimal_steps"] is None
     expert_main(cfg)  # the recipe expert cooks them all the same
     assert read_trajectories(tmp_path / "trajectories/recipe/cheese_sandwich.jsonl")
-    for bad in (["layouts.test.solve=false"],
-                ["layouts.train.solve=false", "layouts.train.within_timeout=true"],
-                ["layouts.train.solve=no"]):
+    for bad in (
+        ["layouts.test.solve=false"],
+        ["layouts.train.solve=false", "layouts.train.within_timeout=true"],
+        ["layouts.train.solve=no"],
+    ):
         with pytest.raises(ConfigError, match=r"layouts\.(train|test)\.solve"):
             layouts_stage.main(config(tmp_path / "bad", *bad))
     assert not (tmp_path / "bad").exists()

@@ -12,8 +12,9 @@ from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.tasks import TASKS
 
 
-@pytest.mark.parametrize("task", ["cheese_sandwich", "burger", "cheeseburger",
-                                  "double_cheeseburger"])
+@pytest.mark.parametrize(
+    "task", ["cheese_sandwich", "burger", "cheeseburger", "double_cheeseburger"]
+)
 def test_trajectory_is_minimal_and_consistent(task):
     world = World.from_layout(generate_layout(task, 5))
     steps = expert_trajectory(world, seed=3)
@@ -41,13 +42,18 @@ def test_thoughts_follow_the_plan():
     world = World.from_layout(TASKS["cheeseburger"].default_layout)
     steps = expert_trajectory(world, seed=0, tie_break="first")
     pairs = [(s.action, s.thought) for s in steps]
-    assert pairs[1] == ("Move robot1 from table1 to table4",
-                        "I carry topbun1 to table4 to set topbun1 aside.")
+    assert pairs[1] == (
+        "Move robot1 from table1 to table4",
+        "I carry topbun1 to table4 to set topbun1 aside.",
+    )
     assert pairs[2][1] == "I put topbun1 on table4 for now, to free my hands."
-    assert pairs[-2][1] == "I carry topbun1 to table1 to put topbun1 in its place, " \
-                           "on top of patty1."
-    assert pairs[-1] == ("Stack topbun1 on top of patty1 using robot1",
-                         "I put topbun1 on top of patty1, its place in the dish.")
+    assert (
+        pairs[-2][1] == "I carry topbun1 to table1 to put topbun1 in its place, on top of patty1."
+    )
+    assert pairs[-1] == (
+        "Stack topbun1 on top of patty1 using robot1",
+        "I put topbun1 on top of patty1, its place in the dish.",
+    )
 
 
 def test_bad_tie_break_is_named():
@@ -62,8 +68,10 @@ def test_a_kitchen_already_done_has_an_empty_trajectory():
     from stgrpo.kitchen.layout import ItemSpec
 
     base = TASKS["cheese_sandwich"].default_layout
-    done = replace(base, items=(ItemSpec("bread", 0, 1, 0), ItemSpec("cheese", 0, 1, 1),
-                                ItemSpec("bread", 0, 1, 2)))
+    done = replace(
+        base,
+        items=(ItemSpec("bread", 0, 1, 0), ItemSpec("cheese", 0, 1, 1), ItemSpec("bread", 0, 1, 2)),
+    )
     world = World.from_layout(done)
     assert world.goal_reached(world.initial)
     assert expert_trajectory(world) == []

@@ -9,14 +9,25 @@ from stgrpo.kitchen.layout import ItemSpec, Layout, RobotSpec, StationSpec
 from stgrpo.kitchen.tasks import parse_goal
 
 
-def make_layout(stations, items, robot=(1, 1, -1, 0), goal="iscooked(patty#1)",
-                description="Test goal", config=None, width=4, height=4) -> Layout:
+def make_layout(
+    stations,
+    items,
+    robot=(1, 1, -1, 0),
+    goal="iscooked(patty#1)",
+    description="Test goal",
+    config=None,
+    width=4,
+    height=4,
+) -> Layout:
     """stations: [(kind, x, y)]; items: [(kind, x, y, level, *predicates)]."""
     return Layout(
-        width=width, height=height,
+        width=width,
+        height=height,
         stations=tuple(StationSpec(*s) for s in stations),
         items=tuple(ItemSpec(k, x, y, level, tuple(p)) for k, x, y, level, *p in items),
-        robot=RobotSpec(*robot), goal=parse_goal(goal), goal_description=description,
+        robot=RobotSpec(*robot),
+        goal=parse_goal(goal),
+        goal_description=description,
         config=config or {},
     )
 
@@ -46,6 +57,8 @@ def two_stoves() -> Layout:
     return make_layout(
         stations=[("table", 0, 1), ("stove", 2, 1), ("table", 0, 0), ("stove", 2, 0)],
         items=[("patty", 0, 1, 0, "iscookable"), ("patty", 0, 0, 0, "iscookable")],
-        robot=(1, 0, -1, 0), goal="iscooked(patty#1) iscooked(patty#2)",
-        width=3, height=3,
+        robot=(1, 0, -1, 0),
+        goal="iscooked(patty#1) iscooked(patty#2)",
+        width=3,
+        height=3,
     )

@@ -42,8 +42,17 @@ def test_traces_cover_what_matters():
         assert task.robotouille_example in names
     steps = [step for episode in EPISODES for step in episode["steps"]]
     actions = " ".join(step["action"] for step in steps if not step["invalid"])
-    for verb in ("Move", "Pick up", "Place", "Stack", "Unstack", "Cook", "Cut", "Fry",
-                 "Do nothing"):
+    for verb in (
+        "Move",
+        "Pick up",
+        "Place",
+        "Stack",
+        "Unstack",
+        "Cook",
+        "Cut",
+        "Fry",
+        "Do nothing",
+    ):
         assert f"{verb} " in actions + " ", f"no valid {verb!r} step recorded"
     assert any(step["invalid"] for step in steps)
     assert any(step["done"] for step in steps)
@@ -60,8 +69,9 @@ def as_robotouille_runs_it(layout: dict) -> dict:
     return {key: value for key, value in layout.items() if key != "config"}
 
 
-@pytest.mark.parametrize("episode", EPISODES,
-                         ids=[f"{e['name']}-{e['seed']}-{e['policy_seed']}" for e in EPISODES])
+@pytest.mark.parametrize(
+    "episode", EPISODES, ids=[f"{e['name']}-{e['seed']}-{e['policy_seed']}" for e in EPISODES]
+)
 def test_replay_matches_robotouille(episode):
     layout = as_robotouille_runs_it(episode["layout"])
     env = KitchenEnv(from_robotouille_json(layout, source=episode["name"]))
@@ -85,15 +95,18 @@ def test_config_is_honoured_where_robotouille_ignores_it():
     env.reset()
     actions = [step["action"] for step in episode["steps"]]
     cook = actions.index("Cook patty1 on stove1 using robot1")
-    for action in actions[:cook + 2]:  # the Cook step and one more
+    for action in actions[: cook + 2]:  # the Cook step and one more
         observation, *_ = env.step(action)
     assert "patty1 is cooked" in observation
     assert "patty1 is cooked" not in episode["steps"][cook + 1]["observation"]
 
 
 @pytest.mark.robotouille
-@pytest.mark.skipif(not robotouille_available(), reason="Robotouille not importable "
-                    "(set ROBOTOUILLE_REPO, see stgrpo.kitchen.robotouille_adapter)")
+@pytest.mark.skipif(
+    not robotouille_available(),
+    reason="Robotouille not importable "
+    "(set ROBOTOUILLE_REPO, see stgrpo.kitchen.robotouille_adapter)",
+)
 @pytest.mark.parametrize("task", sorted(TASKS))
 def test_live_random_walks(task):
     real = RobotouilleAdapterEnv()
@@ -102,8 +115,10 @@ def test_live_random_walks(task):
         ours = KitchenEnv(layout)
         observation, info = ours.reset()
         real_observation, real_info = real.reset(layout)
-        assert (real_observation, real_info["valid_actions"]) == (observation,
-                                                                  info["valid_actions"])
+        assert (real_observation, real_info["valid_actions"]) == (
+            observation,
+            info["valid_actions"],
+        )
         rng = random.Random(seed)
         for _ in range(60):
             action = rng.choice(info["valid_actions"])

@@ -23,9 +23,13 @@ _SNIPPET = (
 
 def test_same_seed_same_bytes_in_fresh_processes():
     outputs = {
-        subprocess.run([sys.executable, "-c", _SNIPPET, "double_cheeseburger"], check=True,
-                       capture_output=True, text=True,
-                       env={**os.environ, "PYTHONHASHSEED": hash_seed}).stdout
+        subprocess.run(
+            [sys.executable, "-c", _SNIPPET, "double_cheeseburger"],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        ).stdout
         for hash_seed in ("0", "1", "random")
     }
     assert len(outputs) == 1
@@ -46,9 +50,14 @@ def test_layouts_vary_and_compile(task):
     assert any(any(item.level > 0 for item in layout.items) for layout in layouts)
 
 
-@pytest.mark.parametrize(("task", "seeds"), [
-    ("cheese_sandwich", range(15)), ("burger", range(15)), ("cheeseburger", range(4)),
-])
+@pytest.mark.parametrize(
+    ("task", "seeds"),
+    [
+        ("cheese_sandwich", range(15)),
+        ("burger", range(15)),
+        ("cheeseburger", range(4)),
+    ],
+)
 def test_generated_layouts_are_solvable_and_vary_in_length(task, seeds):
     lengths = []
     for seed in seeds:
@@ -60,8 +69,9 @@ def test_generated_layouts_are_solvable_and_vary_in_length(task, seeds):
 
 def test_exclusion_makes_splits_disjoint():
     train = generate_layouts("burger", range(50))
-    test = generate_layouts("burger", range(40, 90),
-                            exclude_hashes={layout.content_hash for layout in train})
+    test = generate_layouts(
+        "burger", range(40, 90), exclude_hashes={layout.content_hash for layout in train}
+    )
     train_hashes = {layout.content_hash for layout in train}
     assert train_hashes.isdisjoint(layout.content_hash for layout in test)
     assert len(test) == 40  # seeds 40-49 repeat training layouts and are skipped

@@ -34,7 +34,8 @@ def test_every_synchronous_file_loads_and_round_trips(examples_dir):
         assert again == layout and again.content_hash == layout.content_hash
         raw = json.loads(path.read_text())
         assert layout.to_robotouille_json()["items"] == [
-            {"stack-level": 0, **item} for item in raw["items"]]
+            {"stack-level": 0, **item} for item in raw["items"]
+        ]
         observation, info = KitchenEnv(layout).reset()
         assert info["valid_actions"][-1] == "Do nothing"
         assert observation.endswith(f"Goal: {raw['goal_description']}")
@@ -49,8 +50,9 @@ def test_other_single_robot_examples_load_or_fail_clearly(examples_dir):
         except LayoutError as error:
             message = str(error)
             assert message.startswith(str(path))
-            reasons.add(next(r for r in ("containers", "wildcard", "exactly one robot")
-                             if r in message))
+            reasons.add(
+                next(r for r in ("containers", "wildcard", "exactly one robot") if r in message)
+            )
     assert reasons == {"containers", "wildcard", "exactly one robot"}
 
 
@@ -94,33 +96,59 @@ def _burger_json() -> dict:
     return TASKS["burger"].default_layout.to_robotouille_json()
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda d: d["items"].__setitem__(0, {**d["items"][0], "name": "pizza"}),
-     "'items[0].name' is an unknown item 'pizza'"),
-    (lambda d: d["stations"].__setitem__(0, {**d["stations"][0], "name": "oven"}),
-     "'stations[0].name' is an unknown station 'oven'"),
-    (lambda d: d.pop("goal"), "missing required key 'goal'"),
-    (lambda d: d.__setitem__("width", "5"), "'width' must be an integer"),
-    (lambda d: d["items"].__setitem__(0, {**d["items"][0], "x": 9}),
-     "'items[0]' at (9, 1) lies outside the 5x5 grid"),
-    (lambda d: d["items"].__setitem__(0, {**d["items"][0], "x": 4, "y": 4}),
-     "'items[0]' (bottombun) at (4, 4) is neither on a station nor in the robot's hand"),
-    (lambda d: d["players"].append(dict(d["players"][0])), "exactly one robot"),
-    (lambda d: d["players"][0].__setitem__("direction", [1, 1]), "'players[0].direction'"),
-    (lambda d: d["players"][0].__setitem__("direction", [0, 1]), "which is not a station"),
-    (lambda d: d.__setitem__("containers", [{"name": "pot", "x": 0, "y": 1}]),
-     "'containers' are not supported"),
-    (lambda d: d["goal"][0].__setitem__("predicate", "on_fire"), "'goal[0].predicate' is unknown"),
-    (lambda d: d["goal"][0].__setitem__("args", ["bottombun"]), "equal length"),
-    (lambda d: d["items"][2].__setitem__("predicates", ["isburnt"]), "unknown predicate 'isburnt'"),
-    (lambda d: d["config"].__setitem__("cook_time", {"patty": 0}),
-     "'config.cook_time.patty' must be >= 1"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d["items"].__setitem__(0, {**d["items"][0], "name": "pizza"}),
+            "'items[0].name' is an unknown item 'pizza'",
+        ),
+        (
+            lambda d: d["stations"].__setitem__(0, {**d["stations"][0], "name": "oven"}),
+            "'stations[0].name' is an unknown station 'oven'",
+        ),
+        (lambda d: d.pop("goal"), "missing required key 'goal'"),
+        (lambda d: d.__setitem__("width", "5"), "'width' must be an integer"),
+        (
+            lambda d: d["items"].__setitem__(0, {**d["items"][0], "x": 9}),
+            "'items[0]' at (9, 1) lies outside the 5x5 grid",
+        ),
+        (
+            lambda d: d["items"].__setitem__(0, {**d["items"][0], "x": 4, "y": 4}),
+            "'items[0]' (bottombun) at (4, 4) is neither on a station nor in the robot's hand",
+        ),
+        (lambda d: d["players"].append(dict(d["players"][0])), "exactly one robot"),
+        (lambda d: d["players"][0].__setitem__("direction", [1, 1]), "'players[0].direction'"),
+        (lambda d: d["players"][0].__setitem__("direction", [0, 1]), "which is not a station"),
+        (
+            lambda d: d.__setitem__("containers", [{"name": "pot", "x": 0, "y": 1}]),
+            "'containers' are not supported",
+        ),
+        (
+            lambda d: d["goal"][0].__setitem__("predicate", "on_fire"),
+            "'goal[0].predicate' is unknown",
+        ),
+        (lambda d: d["goal"][0].__setitem__("args", ["bottombun"]), "equal length"),
+        (
+            lambda d: d["items"][2].__setitem__("predicates", ["isburnt"]),
+            "unknown predicate 'isburnt'",
+        ),
+        (
+            lambda d: d["config"].__setitem__("cook_time", {"patty": 0}),
+            "'config.cook_time.patty' must be >= 1",
+        ),
+    ],
+)
 def test_malformed_layouts_name_what_is_wrong(edit, message):
     data = _burger_json()
     edit(data)
-    with pytest.raises(LayoutError, match=message.replace("(", r"\(").replace(")", r"\)")
-                       .replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(
+        LayoutError,
+        match=message.replace("(", r"\(")
+        .replace(")", r"\)")
+        .replace("[", r"\[")
+        .replace("]", r"\]"),
+    ):
         from_robotouille_json(data, source="burger.json")
 
 
@@ -146,16 +174,20 @@ def test_tampered_record_hash_is_rejected(tmp_path):
         Layout.from_record(record)
 
 
-@pytest.mark.parametrize(("goal", "message"), [
-    ("iscooked(patty#1) iscooked(patty#2)", "needs 2 distinct patty"),
-    ("atop(cheese#1, patty#2)", "needs a cheese"),
-    ("iscut(patty#1)", r"iscut\(patty#1\) can never hold"),
-    ("iscooked(patty#1) item_on(patty#1, stove#2)", "needs a stove"),
-    ("iscooked(patty#a)", "no item in the layout has that id"),
-])
+@pytest.mark.parametrize(
+    ("goal", "message"),
+    [
+        ("iscooked(patty#1) iscooked(patty#2)", "needs 2 distinct patty"),
+        ("atop(cheese#1, patty#2)", "needs a cheese"),
+        ("iscut(patty#1)", r"iscut\(patty#1\) can never hold"),
+        ("iscooked(patty#1) item_on(patty#1, stove#2)", "needs a stove"),
+        ("iscooked(patty#a)", "no item in the layout has that id"),
+    ],
+)
 def test_unsolvable_goals_are_refused_before_any_work(goal, message):
-    layout = make_layout(stations=[("table", 0, 1)], items=[("patty", 0, 1, 0, "iscookable")],
-                         goal=goal)
+    layout = make_layout(
+        stations=[("table", 0, 1)], items=[("patty", 0, 1, 0, "iscookable")], goal=goal
+    )
     with pytest.raises(LayoutError, match=message):
         World.from_layout(layout)
 

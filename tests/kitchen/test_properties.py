@@ -13,9 +13,13 @@ from stgrpo.kitchen.tasks import PAPER_TASKS, TASKS
 from stgrpo.kitchen.text import ActionVocabulary
 
 # Busy kitchens: many stoves, boards, fryers and raw items, so timers get exercised.
-BUSY = GeneratorConfig(extra_stations=(2, 8), extra_items=(2, 6), stack_probability=0.4,
-                       held_probability=0.2,
-                       station_weights={"table": 1, "stove": 2, "board": 2, "fryer": 2, "sink": 1})
+BUSY = GeneratorConfig(
+    extra_stations=(2, 8),
+    extra_items=(2, 6),
+    stack_probability=0.4,
+    held_probability=0.2,
+    station_weights={"table": 1, "stove": 2, "board": 2, "fryer": 2, "sink": 1},
+)
 
 kitchens = st.builds(
     generate_layout,
@@ -45,8 +49,10 @@ def check_consistent(world: World, state) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(layout=kitchens, choices=st.lists(st.integers(min_value=0, max_value=10**6),
-                                         min_size=1, max_size=60))
+@given(
+    layout=kitchens,
+    choices=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=60),
+)
 def test_random_walks_keep_the_kitchen_consistent(layout, choices):
     env = KitchenEnv(layout)
     observation, info = env.reset()
@@ -111,16 +117,25 @@ def brute_force_goal(world: World, state) -> bool:
         kinds = [(v.kind, value) for v, value in zip(goal.variables, values, strict=True)]
         if len(set(kinds)) < len(kinds):
             continue
-        if all(evaluate(lit.predicate, state, view,
-                        tuple(values[t.index] if t.is_variable else t.index for t in lit.terms))
-               for lit in goal.literals):
+        if all(
+            evaluate(
+                lit.predicate,
+                state,
+                view,
+                tuple(values[t.index] if t.is_variable else t.index for t in lit.terms),
+            )
+            for lit in goal.literals
+        ):
             return True
     return False
 
 
 @settings(max_examples=30, deadline=None)
-@given(task=st.sampled_from([*PAPER_TASKS, "lettuce_sandwich"]), seed=st.integers(0, 10**6),
-       choices=st.lists(st.integers(0, 10**6), max_size=50))
+@given(
+    task=st.sampled_from([*PAPER_TASKS, "lettuce_sandwich"]),
+    seed=st.integers(0, 10**6),
+    choices=st.lists(st.integers(0, 10**6), max_size=50),
+)
 def test_goal_check_agrees_with_brute_force(task, seed, choices):
     """The derived-binding goal check equals the plain permutation semantics, also on
     states that reach the goal (driven there by a shortest plan on small tasks)."""

@@ -39,8 +39,22 @@ def test_cli_generate_show_render(tmp_path, capsys):
     layouts = list(read_layouts(out))
     assert [layout.seed for layout in layouts] == list(range(10))
     excluded = tmp_path / "more.jsonl"
-    assert main(["generate", "--task", "burger", "--seeds", "5-14", "--exclude", str(out),
-                 "--out", str(excluded)]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--task",
+                "burger",
+                "--seeds",
+                "5-14",
+                "--exclude",
+                str(out),
+                "--out",
+                str(excluded),
+            ]
+        )
+        == 0
+    )
     assert [layout.seed for layout in read_layouts(excluded)] == list(range(10, 15))
 
     capsys.readouterr()
@@ -52,8 +66,20 @@ def test_cli_generate_show_render(tmp_path, capsys):
     assert (tmp_path / "p.png").read_bytes().startswith(PNG)
     actions = tmp_path / "actions.txt"
     actions.write_text("Move robot1 from table1 to table3\nFly to the moon\n")
-    assert main(["render", "--task", "burger", "--actions", str(actions),
-                 "--out", str(tmp_path / "a.png")]) == 2
+    assert (
+        main(
+            [
+                "render",
+                "--task",
+                "burger",
+                "--actions",
+                str(actions),
+                "--out",
+                str(tmp_path / "a.png"),
+            ]
+        )
+        == 2
+    )
     assert "'Fly to the moon'" in capsys.readouterr().err
 
 
@@ -77,11 +103,14 @@ def test_cli_play_to_the_goal(monkeypatch, capsys):
     assert "Goal reached after 8 steps." in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["show", "--layouts", "/nonexistent.jsonl"], "no such file"),
-    (["show", "--robotouille", "/nonexistent.json"], "no such file"),
-    (["show", "--layouts", "EMPTY", "--index", "5"], "has no layout at index 5"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["show", "--layouts", "/nonexistent.jsonl"], "no such file"),
+        (["show", "--robotouille", "/nonexistent.json"], "no such file"),
+        (["show", "--layouts", "EMPTY", "--index", "5"], "has no layout at index 5"),
+    ],
+)
 def test_cli_errors_are_one_clear_line(tmp_path, capsys, argv, message):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")

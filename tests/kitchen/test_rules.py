@@ -59,7 +59,11 @@ def test_finished_timer_makes_the_next_one_skip_a_tick():
     layout = make_layout(
         stations=[("stove", 0, 1), ("stove", 2, 1)],
         items=[("patty", 0, 1, 0, "iscookable"), ("patty", 2, 1, 0, "iscookable")],
-        robot=(1, 1, -1, 0), goal="iscooked(patty#1) iscooked(patty#2)", width=3, height=3)
+        robot=(1, 1, -1, 0),
+        goal="iscooked(patty#1) iscooked(patty#2)",
+        width=3,
+        height=3,
+    )
     driver = Driver(layout)
     driver("Cook patty1 on stove1 using robot1")  # step 1
     driver("Move robot1 from stove1 to stove2")  # step 2
@@ -75,8 +79,12 @@ def test_finished_timer_makes_the_next_one_skip_a_tick():
 def test_cutting_needs_repeated_cuts_with_other_actions_between():
     layout = make_layout(
         stations=[("board", 0, 1), ("table", 2, 1)],
-        items=[("lettuce", 0, 1, 0, "iscuttable")], robot=(1, 1, -1, 0),
-        goal="iscut(lettuce#1)", width=3, height=3)
+        items=[("lettuce", 0, 1, 0, "iscuttable")],
+        robot=(1, 1, -1, 0),
+        goal="iscut(lettuce#1)",
+        width=3,
+        height=3,
+    )
     driver = Driver(layout)
     driver("Cut lettuce1 on board1 using robot1")("Move robot1 from board1 to table1")
     driver("Move robot1 from table1 to board1")("Cut lettuce1 on board1 using robot1")
@@ -89,9 +97,13 @@ def test_cutting_needs_repeated_cuts_with_other_actions_between():
 def test_cut_potato_becomes_fryable_in_the_same_step_then_fries():
     layout = make_layout(
         stations=[("board", 0, 1), ("fryer", 2, 1)],
-        items=[("potato", 0, 1, 0, "iscuttable", "isfryableifcut")], robot=(1, 1, -1, 0),
-        goal="isfried(potato#1)", config={"num_cuts": {"potato": 2}, "fry_time": {"default": 1}},
-        width=3, height=3)
+        items=[("potato", 0, 1, 0, "iscuttable", "isfryableifcut")],
+        robot=(1, 1, -1, 0),
+        goal="isfried(potato#1)",
+        config={"num_cuts": {"potato": 2}, "fry_time": {"default": 1}},
+        width=3,
+        height=3,
+    )
     driver = Driver(layout)
     driver("Cut potato1 on board1 using robot1")
     assert not driver.has("potato1", "isfryable")
@@ -108,7 +120,11 @@ def test_stacking_rules():
     layout = make_layout(
         stations=[("table", 0, 1), ("table", 2, 1)],
         items=[("bottombun", 0, 1, 0), ("topbun", 0, 1, 1), ("cheese", 2, 1, 0)],
-        robot=(1, 1, -1, 0), goal="atop(cheese#1, bottombun#2)", width=3, height=3)
+        robot=(1, 1, -1, 0),
+        goal="atop(cheese#1, bottombun#2)",
+        width=3,
+        height=3,
+    )
     env = KitchenEnv(layout)
     _, info = env.reset()
     # a stack can only be taken from the top; no pick-up from a stack
@@ -126,8 +142,17 @@ def test_invalid_action_changes_nothing_and_counts_a_step(two_stoves):
     env = KitchenEnv(two_stoves)
     observation, _ = env.reset()
     state = env.state
-    bad_actions = ["", "Do  nothing", " Do nothing", "do nothing", "Do nothing\n",
-                   "Cook patty1 on stove1 using robot1", "move robot1", None, 3]
+    bad_actions = [
+        "",
+        "Do  nothing",
+        " Do nothing",
+        "do nothing",
+        "Do nothing\n",
+        "Cook patty1 on stove1 using robot1",
+        "move robot1",
+        None,
+        3,
+    ]
     for bad in bad_actions:
         obs, reward, done, info = env.step(bad)
         assert info["invalid"] and obs == observation and env.state == state

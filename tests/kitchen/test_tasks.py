@@ -12,14 +12,24 @@ from stgrpo.kitchen.text import ActionVocabulary
 
 def test_paper_tasks_and_timeouts():
     assert [TASKS[n].title for n in PAPER_TASKS] == [
-        "Cheese Sandwich", "Burger", "Cheese Burger", "Double Cheese Burger"]
+        "Cheese Sandwich",
+        "Burger",
+        "Cheese Burger",
+        "Double Cheese Burger",
+    ]
     assert [TASKS[n].timeout for n in PAPER_TASKS] == [15, 15, 23, 35]  # the paper's budgets
 
 
-@pytest.mark.parametrize(("name", "optimal"), [
-    ("cheese_sandwich", 8), ("burger", 8), ("cheeseburger", 15), ("double_cheeseburger", 23),
-    ("lettuce_sandwich", 14),
-])
+@pytest.mark.parametrize(
+    ("name", "optimal"),
+    [
+        ("cheese_sandwich", 8),
+        ("burger", 8),
+        ("cheeseburger", 15),
+        ("double_cheeseburger", 23),
+        ("lettuce_sandwich", 14),
+    ],
+)
 def test_default_layout_optimal_plan_lengths(name, optimal):
     """Exact search on Robotouille's default files gives 8, 8, 15, 23 (docs/kitchen.md, Tasks)."""
     world = World.from_layout(TASKS[name].default_layout)

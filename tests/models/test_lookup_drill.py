@@ -8,8 +8,9 @@ import pytest
 
 from stgrpo.models.pretrain import PretrainSpec, drill_example, drill_rows, lookup_accuracy
 
-SPEC = PretrainSpec(drill_steps=1, layouts=1, walk_steps=3, template="react-dish-v2",
-                    tasks=("cheeseburger",))
+SPEC = PretrainSpec(
+    drill_steps=1, layouts=1, walk_steps=3, template="react-dish-v2", tasks=("cheeseburger",)
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def tokenizer(tiny_model):
 def _learnt(tokenizer, example) -> list[str]:
     ids, mask = example["input_ids"], example["completion_mask"]
     spans, current = [], []
-    for token, bit in zip([*ids, None], [*mask, 0]):
+    for token, bit in zip([*ids, None], [*mask, 0], strict=True):
         if bit:
             current.append(token)
         elif current:
@@ -38,10 +39,11 @@ def test_the_loss_falls_on_each_station_and_nothing_else(tokenizer, whole_prompt
         stations = re.findall(r"I need \S+ at (\S+)\.", answer)
         assert _learnt(tokenizer, example) == [f" {s}." for s in stations]
         # the same ids as the chat the row stands for, rendered whole
-        chat = prompt + [{"role": "assistant", "content": answer}]
-        whole = tokenizer(tokenizer.apply_chat_template(chat, tokenize=False),
-                          add_special_tokens=False)["input_ids"]
-        assert whole[:len(example["input_ids"])] == example["input_ids"]
+        chat = [*prompt, {"role": "assistant", "content": answer}]
+        whole = tokenizer(
+            tokenizer.apply_chat_template(chat, tokenize=False), add_special_tokens=False
+        )["input_ids"]
+        assert whole[: len(example["input_ids"])] == example["input_ids"]
 
 
 class _Predicts:
@@ -62,7 +64,9 @@ class _Predicts:
         import torch
 
         vocabulary = int(input_ids.max()) + 2
-        following = torch.roll(input_ids, -1, dims=1) if self.oracle else torch.zeros_like(input_ids)
+        following = (
+            torch.roll(input_ids, -1, dims=1) if self.oracle else torch.zeros_like(input_ids)
+        )
         return SimpleNamespace(logits=torch.nn.functional.one_hot(following, vocabulary).float())
 
 
@@ -75,12 +79,19 @@ def test_lookup_accuracy_counts_whole_stations(tokenizer):
 def test_drill_mix_adds_drill_rows_to_the_walks_in_the_share_asked(tokenizer):
     from stgrpo.models.pretrain import _walk_rows, pretraining_rows
 
-    spec = PretrainSpec(steps=1, layouts=1, walk_steps=6, template="react-dish-v2",
-                        tasks=("cheeseburger", "burger"), prompt_loss=True, drill_mix=0.25)
+    spec = PretrainSpec(
+        steps=1,
+        layouts=1,
+        walk_steps=6,
+        template="react-dish-v2",
+        tasks=("cheeseburger", "burger"),
+        prompt_loss=True,
+        drill_mix=0.25,
+    )
     walks = list(pretraining_rows(spec, seed=0))
     rows = _walk_rows(tokenizer, spec, seed=0)
     assert len(rows) == len(walks) + round(len(walks) / 3)
-    walk_rows, drill = rows[:len(walks)], rows[len(walks):]
+    walk_rows, drill = rows[: len(walks)], rows[len(walks) :]
     assert all(set(row["completion_mask"]) == {1} for row in walk_rows)  # prompt_loss: all
     assert all(0 < sum(row["completion_mask"]) < len(row["input_ids"]) for row in drill)
     plain = _walk_rows(tokenizer, PretrainSpec(**{**vars(spec), "drill_mix": 0.0}), seed=0)

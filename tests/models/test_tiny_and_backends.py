@@ -24,15 +24,17 @@ def test_reloads_with_auto_classes_and_round_trips_text(tiny_model):
     world = World.from_layout(generate_layout("double_cheeseburger", 1))
     lengths = []
     for step in expert_trajectory(world, seed=0):
-        prompt = build_messages(step.observation, step.valid_actions, "react-compact-v1",
-                                step.state)
-        chat = [*prompt, {"role": "assistant",
-                          "content": format_response(step.thought, step.action)}]
+        prompt = build_messages(
+            step.observation, step.valid_actions, "react-compact-v1", step.state
+        )
+        chat = [
+            *prompt,
+            {"role": "assistant", "content": format_response(step.thought, step.action)},
+        ]
         text = tokenizer.apply_chat_template(chat, tokenize=False)
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
         assert tokenizer.decode(ids) == text  # nothing lost
-        prefix = tokenizer.apply_chat_template(prompt, tokenize=False,
-                                               add_generation_prompt=True)
+        prefix = tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
         assert text.startswith(prefix)  # TRL's completion-only loss needs this
         lengths.append(len(ids))
     assert max(lengths) < 512  # a whole double-cheeseburger step, answer included
@@ -50,8 +52,10 @@ def test_same_spec_same_bytes(tiny_model, tmp_path):
 def test_hf_greedy_is_batch_invariant_and_seeded_sampling_repeats(tiny_model):
     backend = make_backend("hf", str(tiny_model), batch_size=3)
     world = World.from_layout(generate_layout("burger", 2))
-    chats = [build_messages(s.observation, s.valid_actions, "react-compact-v1", s.state)
-             for s in expert_trajectory(world, seed=0)][:5]
+    chats = [
+        build_messages(s.observation, s.valid_actions, "react-compact-v1", s.state)
+        for s in expert_trajectory(world, seed=0)
+    ][:5]
     greedy = Sampling(max_tokens=12)
     batched = backend.generate(chats, greedy)
     single = [backend.generate([chat], greedy)[0] for chat in chats]
@@ -84,9 +88,16 @@ def test_pretraining_changes_the_weights_and_is_recorded(tiny_model, tmp_path):
     from stgrpo.models.tiny import TinySpec, build
 
     spec = TinySpec(**json.loads((tiny_model / "stgrpo_build.json").read_text())["build"])
-    pretraining = PretrainSpec(steps=2, drill_steps=1, drill_prompt_steps=1, layouts=1,
-                               walk_steps=3, batch_size=2,
-                               tasks=("burger",), template="react-dish-v1")
+    pretraining = PretrainSpec(
+        steps=2,
+        drill_steps=1,
+        drill_prompt_steps=1,
+        layouts=1,
+        walk_steps=3,
+        batch_size=2,
+        tasks=("burger",),
+        template="react-dish-v1",
+    )
     build(spec, tmp_path / "pretrained", pretraining)
     record = json.loads((tmp_path / "pretrained" / "stgrpo_build.json").read_text())
     assert record["pretrain"]["steps"] == 2 and record["pretrain"]["rows"] > 0
@@ -107,8 +118,16 @@ def test_name_tokens_make_each_kitchen_name_one_token_and_round_trip(tmp_path):
     from stgrpo.config import ConfigError
     from stgrpo.models.tiny import TinySpec, build
 
-    build(TinySpec(corpus_layouts=1, name_tokens="both", hidden_size=32,
-                   intermediate_size=64, num_hidden_layers=1), tmp_path / "names")
+    build(
+        TinySpec(
+            corpus_layouts=1,
+            name_tokens="both",
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=1,
+        ),
+        tmp_path / "names",
+    )
     tokenizer = AutoTokenizer.from_pretrained(tmp_path / "names")  # Qwen2's class, reloaded
     line = "patty1 at table3, under cheese1.\nThought: I need patty1 at table3."
     ids = tokenizer(line, add_special_tokens=False)["input_ids"]
@@ -117,8 +136,16 @@ def test_name_tokens_make_each_kitchen_name_one_token_and_round_trip(tmp_path):
     assert tokenizer.decode(ids) == line
     # a name the corpus never saw falls back to the byte-level pieces, losslessly
     assert tokenizer.decode(tokenizer("table99 xpatty")["input_ids"]) == "table99 xpatty"
-    build(TinySpec(corpus_layouts=1, name_tokens="bare", hidden_size=32,
-                   intermediate_size=64, num_hidden_layers=1), tmp_path / "bare")
+    build(
+        TinySpec(
+            corpus_layouts=1,
+            name_tokens="bare",
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=1,
+        ),
+        tmp_path / "bare",
+    )
     bare = AutoTokenizer.from_pretrained(tmp_path / "bare")
     ids = bare(line, add_special_tokens=False)["input_ids"]
     pieces = [bare.decode([i]) for i in ids]

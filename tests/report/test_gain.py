@@ -9,8 +9,9 @@ from stgrpo.report.gain import gain_table, layout_outcomes, paired_differences
 
 
 def _episodes(path, outcomes):
-    path.write_text("".join(json.dumps({"layout": layout, "success": won}) + "\n"
-                            for layout, won in outcomes))
+    path.write_text(
+        "".join(json.dumps({"layout": layout, "success": won}) + "\n" for layout, won in outcomes)
+    )
     return path
 
 

@@ -21,18 +21,22 @@ def test_the_transcription_has_every_cell_of_tables_1_to_4():
     diagonal = grpo[grpo.train_task == grpo.task].set_index("task")
     assert diagonal.loc["burger", ["sr", "asat", "asst"]].tolist() == [0.7, 10.1, 8.0]
     assert diagonal.loc["double_cheeseburger", "asat"] == 30.5
-    assert pd.isna(grpo[(grpo.train_task == "cheese_sandwich")
-                        & (grpo.task == "cheeseburger")].asst.iloc[0])  # "—": no success
+    assert pd.isna(
+        grpo[(grpo.train_task == "cheese_sandwich") & (grpo.task == "cheeseburger")].asst.iloc[0]
+    )  # "—": no success
 
 
-@pytest.mark.parametrize("record, metric, expected", [
-    ({"role": "base", "model": "tiny", "task": "burger"}, "asat", 15.0),  # our base = theirs
-    ({"role": "base", "model": "qwen2.5-7b", "task": "burger"}, "sr", 0.1),
-    ({"role": "grpo", "train_task": "double_cheeseburger", "task": "burger"}, "sr", 0.5),
-    ({"role": "expert", "task": "cheeseburger"}, "sr", 0.7),  # the demo's recipe expert
-    ({"role": "planner", "task": "cheeseburger"}, "sr", None),  # only an upper bound there
-    ({"role": "random", "task": "burger"}, "sr", None),
-])
+@pytest.mark.parametrize(
+    "record, metric, expected",
+    [
+        ({"role": "base", "model": "tiny", "task": "burger"}, "asat", 15.0),  # our base = theirs
+        ({"role": "base", "model": "qwen2.5-7b", "task": "burger"}, "sr", 0.1),
+        ({"role": "grpo", "train_task": "double_cheeseburger", "task": "burger"}, "sr", 0.5),
+        ({"role": "expert", "task": "cheeseburger"}, "sr", 0.7),  # the demo's recipe expert
+        ({"role": "planner", "task": "cheeseburger"}, "sr", None),  # only an upper bound there
+        ({"role": "random", "task": "burger"}, "sr", None),
+    ],
+)
 def test_our_rows_find_their_published_counterpart(record, metric, expected):
     cfg = compose(["experiment=demo"])
     assert paper_value(paper_results(), cfg, record, metric) == expected
@@ -46,5 +50,6 @@ def test_a_cell_shows_value_and_interval_or_a_dash():
 
 def test_the_planner_stands_in_for_the_paper_expert_when_it_is_the_expert():
     cfg = compose(["experiment=demo", "expert=planner"])
-    assert paper_value(paper_results(), cfg, {"role": "planner", "task": "cheeseburger"},
-                       "sr") == 0.7
+    assert (
+        paper_value(paper_results(), cfg, {"role": "planner", "task": "cheeseburger"}, "sr") == 0.7
+    )

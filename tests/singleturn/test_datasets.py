@@ -22,8 +22,16 @@ from tests.pipeline import build_datasets
 
 
 def config(root, *overrides):
-    return compose([f"results_dir={root}", "task=burger", "layouts.train.count=6",
-                    "layouts.test.count=1", "prompt.template=react-compact-v1", *overrides])
+    return compose(
+        [
+            f"results_dir={root}",
+            "task=burger",
+            "layouts.train.count=6",
+            "layouts.test.count=1",
+            "prompt.template=react-compact-v1",
+            *overrides,
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +48,8 @@ def test_verl_schemas_and_types(run):
     sft = pq.read_table(out / "sft_train.parquet")
     rl = pq.read_table(out / "rl_train.parquet")
     assert sft.schema.field("messages").type == pa.list_(
-        pa.struct([("role", pa.string()), ("content", pa.string())]))
+        pa.struct([("role", pa.string()), ("content", pa.string())])
+    )
     for field in RL_SCHEMA:
         assert rl.schema.field(field.name).type == field.type
     row = rl.slice(0, 1).to_pylist()[0]
@@ -51,8 +60,12 @@ def test_verl_schemas_and_types(run):
     messages = sft.slice(0, 1).to_pylist()[0]["messages"]
     assert messages[:2] == row["prompt"] and messages[2]["role"] == "assistant"
     answer = messages[2]["content"]
-    assert compute_score(row["data_source"], answer, row["reward_model"]["ground_truth"],
-                         row["extra_info"]) == 1.0  # the expert's own answer scores 1
+    assert (
+        compute_score(
+            row["data_source"], answer, row["reward_model"]["ground_truth"], row["extra_info"]
+        )
+        == 1.0
+    )  # the expert's own answer scores 1
 
 
 def test_split_by_layout_with_counts_in_the_manifest(run):
@@ -61,16 +74,22 @@ def test_split_by_layout_with_counts_in_the_manifest(run):
     manifest = json.loads((out / "manifest.json").read_text())
     train, val = set(manifest["layouts"]["train"]), set(manifest["layouts"]["val"])
     assert len(val) == 1 and len(train) == 5 and not train & val
-    steps = [json.loads(line) for line in
-             (root / "trajectories/planner/burger.jsonl").read_text().splitlines()]
+    steps = [
+        json.loads(line)
+        for line in (root / "trajectories/planner/burger.jsonl").read_text().splitlines()
+    ]
     for split, layouts in (("train", train), ("val", val)):
         expected = sum(1 for s in steps if s["layout"] in layouts)
         for kind in ("sft", "rl"):
             info = manifest["files"][f"{kind}_{split}.parquet"]
-            assert info["rows"] == expected == pq.read_metadata(
-                out / f"{kind}_{split}.parquet").num_rows
-    layouts_in_rl = {r["layout"] for r in pq.read_table(out / "rl_val.parquet")
-                     .column("extra_info").to_pylist()}
+            assert (
+                info["rows"]
+                == expected
+                == pq.read_metadata(out / f"{kind}_{split}.parquet").num_rows
+            )
+    layouts_in_rl = {
+        r["layout"] for r in pq.read_table(out / "rl_val.parquet").column("extra_info").to_pylist()
+    }
     assert layouts_in_rl == val
     assert manifest["template"] == "react-compact-v1" and len(manifest["template_hash"]) == 16
 
@@ -90,8 +109,9 @@ def test_same_inputs_same_bytes(run, tmp_path):
     cfg = config(tmp_path)
     build_datasets(cfg)
     for name in ("sft_train", "sft_val", "rl_train", "rl_val"):
-        assert (root / f"datasets/burger/{name}.parquet").read_bytes() == \
-            (tmp_path / f"datasets/burger/{name}.parquet").read_bytes()
+        assert (root / f"datasets/burger/{name}.parquet").read_bytes() == (
+            tmp_path / f"datasets/burger/{name}.parquet"
+        ).read_bytes()
 
 
 def test_split_is_seeded_and_order_free():

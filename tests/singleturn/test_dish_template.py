@@ -22,14 +22,22 @@ TEMPLATE = "react-dish-v1"
 
 
 def _user(step) -> str:
-    messages = build_messages(step.observation, step.valid_actions, TEMPLATE, step.state,
-                              step.recipe, step.items, step.progress)
+    messages = build_messages(
+        step.observation,
+        step.valid_actions,
+        TEMPLATE,
+        step.state,
+        step.recipe,
+        step.items,
+        step.progress,
+    )
     assert [m["role"] for m in messages] == ["user"]  # no system text
     return messages[0]["content"]
 
 
-@pytest.mark.parametrize("task", ["cheese_sandwich", "burger", "cheeseburger",
-                                  "double_cheeseburger"])
+@pytest.mark.parametrize(
+    "task", ["cheese_sandwich", "burger", "cheeseburger", "double_cheeseburger"]
+)
 def test_the_prompt_shows_the_dish_and_the_thought_only_the_aim(task):
     for seed in range(6):
         world = World.from_layout(generate_layout(task, seed))
@@ -55,8 +63,9 @@ def test_the_progress_follows_the_state():
         seen.append(reader.dish(state)[1])
     assert seen == sorted(seen) and seen[-1] == len(expert.recipe.layers) - 1
     # a two-dish goal has no one dish to read: the line is empty
-    two = World.from_layout(generate_layout(
-        "onion_cheese_burger_and_lettuce_tomato_chicken_sandwich", 0))
+    two = World.from_layout(
+        generate_layout("onion_cheese_burger_and_lettuce_tomato_chicken_sandwich", 0)
+    )
     assert progress_text(two, two.initial) == ""
 
 
@@ -71,8 +80,7 @@ def test_planner_steps_carry_the_dish_and_aim_too():
 
 def test_dataset_rows_train_the_aim_thought():
     world = World.from_layout(generate_layout("burger", 2))
-    records = [{**step_record(s), "layout": "h", "episode": 0}
-               for s in recipe_trajectory(world)]
+    records = [{**step_record(s), "layout": "h", "episode": 0} for s in recipe_trajectory(world)]
     sft, rl = rows(records, "burger", TEMPLATE, "expert")
     for row, record in zip(sft, records, strict=True):
         assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
@@ -99,8 +107,9 @@ def test_pretraining_rows_with_aim_thoughts():
 
 
 def test_drill_rows_ask_every_item_once_and_answer_from_its_line():
-    spec = PretrainSpec(drill_steps=1, layouts=2, walk_steps=4, template=TEMPLATE,
-                        tasks=("cheeseburger",))
+    spec = PretrainSpec(
+        drill_steps=1, layouts=2, walk_steps=4, template=TEMPLATE, tasks=("cheeseburger",)
+    )
     rows = list(drill_rows(spec, seed=0))
     assert rows == list(drill_rows(spec, seed=0)) and rows != list(drill_rows(spec, seed=1))
     for prompt, answer in rows:
@@ -116,13 +125,23 @@ def test_drill_rows_ask_every_item_once_and_answer_from_its_line():
 def test_the_indented_template_differs_only_by_a_space_before_each_state_line():
     world = World.from_layout(generate_layout("cheeseburger", 3))
     step = recipe_trajectory(world)[2]
-    plain, indented = (build_messages(step.observation, step.valid_actions, name, step.state,
-                                      step.recipe, step.items, step.progress)[0]["content"]
-                       for name in (TEMPLATE, "react-dish-v2"))
+    plain, indented = (
+        build_messages(
+            step.observation,
+            step.valid_actions,
+            name,
+            step.state,
+            step.recipe,
+            step.items,
+            step.progress,
+        )[0]["content"]
+        for name in (TEMPLATE, "react-dish-v2")
+    )
     state_lines = step.items.split("\n")
     assert indented == plain.replace(step.items, "\n".join(f" {line}" for line in state_lines))
-    spec = PretrainSpec(drill_steps=1, layouts=1, walk_steps=2, template="react-dish-v2",
-                        tasks=("cheeseburger",))
+    spec = PretrainSpec(
+        drill_steps=1, layouts=1, walk_steps=2, template="react-dish-v2", tasks=("cheeseburger",)
+    )
     prompt, _ = next(drill_rows(spec, seed=0))
     assert all(line.startswith(" ") for line in prompt[0]["content"].split("\n"))
 

@@ -21,9 +21,11 @@ TEMPLATE = "react-lookup-v1"
 
 def test_recipes_read_the_goal_literals():
     assert recipe(TASKS["cheese_sandwich"].goal) == (
-        "bread A on a table; cheese on bread A; bread B on cheese")
+        "bread A on a table; cheese on bread A; bread B on cheese"
+    )
     assert recipe(TASKS["burger"].goal) == (
-        "bottombun on a table; patty cooked on bottombun; topbun on patty")
+        "bottombun on a table; patty cooked on bottombun; topbun on patty"
+    )
     # unordered goals say "with"; Robotouille's lettuce sandwich reuses id 3 for the lettuce
     assert recipe(TASKS["cheeseburger"].goal).startswith("bottombun on a table; cheese with")
     assert recipe(TASKS["lettuce_sandwich"].goal).endswith("bread B on lettuce")
@@ -35,8 +37,9 @@ def test_older_templates_keep_their_text():
     assert template_hash("react-v1") == "96391e4ca77f12a5"
     assert template_hash("react-compact-v1") == "f0f47b15a87e396a"
     step = expert_trajectory(World.from_layout(generate_layout("burger", 1)))[0]
-    compact = build_messages(step.observation, step.valid_actions, "react-compact-v1",
-                             step.state)[1]["content"]
+    compact = build_messages(step.observation, step.valid_actions, "react-compact-v1", step.state)[
+        1
+    ]["content"]
     assert "1. " in compact and "Recipe:" not in compact
 
 
@@ -45,8 +48,9 @@ def test_lookup_thoughts_name_the_places_the_action_uses(task):
     for seed in range(5):
         world = World.from_layout(generate_layout(task, seed))
         for step in expert_trajectory(world, seed=seed, tie_break="first"):
-            messages = build_messages(step.observation, step.valid_actions, TEMPLATE,
-                                      step.state, step.recipe, step.items)
+            messages = build_messages(
+                step.observation, step.valid_actions, TEMPLATE, step.state, step.recipe, step.items
+            )
             user = messages[1]["content"]
             assert user.startswith(f"Recipe: {recipe(world.layout.goal)}\n")
             assert "\n1. " not in user  # actions are listed without numbers
@@ -62,8 +66,7 @@ def test_lookup_thoughts_name_the_places_the_action_uses(task):
 def test_lookup_template_needs_the_recipe():
     step = expert_trajectory(World.from_layout(generate_layout("burger", 1)))[0]
     with pytest.raises(ValueError, match="recipe"):
-        build_messages(step.observation, step.valid_actions, TEMPLATE, step.state,
-                       items=step.items)
+        build_messages(step.observation, step.valid_actions, TEMPLATE, step.state, items=step.items)
     with pytest.raises(ValueError, match="item state"):
         build_messages(step.observation, step.valid_actions, TEMPLATE, step.state, step.recipe)
 
@@ -96,13 +99,16 @@ def test_pretraining_rows_are_seeded_and_well_formed():
         assert parsed.action in {a.lower() for a in valid}
 
 
-@pytest.mark.parametrize("key, value, message", [
-    ("steps", -1, "model.pretrain.steps"),
-    ("layouts", 0, "model.pretrain.layouts"),
-    ("lr", 0, "model.pretrain.lr"),
-    ("template", "react-v9", "model.pretrain.template"),
-    ("template", "react-compact-v1", "lookup or aim thoughts"),
-])
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("steps", -1, "model.pretrain.steps"),
+        ("layouts", 0, "model.pretrain.layouts"),
+        ("lr", 0, "model.pretrain.lr"),
+        ("template", "react-v9", "model.pretrain.template"),
+        ("template", "react-compact-v1", "lookup or aim thoughts"),
+    ],
+)
 def test_pretraining_settings_are_checked(key, value, message):
     with pytest.raises(ConfigError, match=message):
         PretrainSpec(**{"steps": 10, key: value})

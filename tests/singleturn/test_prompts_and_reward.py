@@ -35,8 +35,15 @@ STEP = expert_trajectory(World.from_layout(TASKS["burger"].default_layout), tie_
 
 def test_prompt_has_instructions_state_goal_and_numbered_actions():
     for template in TEMPLATES:
-        *system, user = build_messages(STEP.observation, STEP.valid_actions, template,
-                                       STEP.state, STEP.recipe, STEP.items, STEP.progress)
+        *system, user = build_messages(
+            STEP.observation,
+            STEP.valid_actions,
+            template,
+            STEP.state,
+            STEP.recipe,
+            STEP.items,
+            STEP.progress,
+        )
         if TEMPLATES[template]["system"]:  # the CPU-scale dish template has none
             assert system[0]["role"] == "system" and "Thought:" in system[0]["content"]
             assert "Action:" in system[0]["content"]
@@ -47,8 +54,11 @@ def test_prompt_has_instructions_state_goal_and_numbered_actions():
             assert f"Recipe: {STEP.recipe}\n" in user["content"]
         else:
             assert f"Goal: {goal}" in user["content"]
-        shown = {"observation": state, "compact": STEP.state,
-                 "items": indent_lines(STEP.items, template_option(template, "indent"))}
+        shown = {
+            "observation": state,
+            "compact": STEP.state,
+            "items": indent_lines(STEP.items, template_option(template, "indent")),
+        }
         assert shown[TEMPLATES[template]["state"]] in user["content"]
         numbered = template_option(template, "actions") == "numbered"
         for number, action in enumerate(STEP.valid_actions, 1):
@@ -89,8 +99,10 @@ def test_parse_and_match():
     reply = "Thought: go get it.\nAction:  move ROBOT1 from table1 to   table2 "
     parsed = parse_response(reply)
     assert parsed.well_formed and parsed.thought == "go get it."
-    assert match_action(parsed.action, ["Move robot1 from table1 to table2"]) == \
-        "Move robot1 from table1 to table2"
+    assert (
+        match_action(parsed.action, ["Move robot1 from table1 to table2"])
+        == "Move robot1 from table1 to table2"
+    )
     assert parse_response("Action: a\nAction: b").action is None  # several: no action
     assert not parse_response("Action: a").well_formed  # no thought
     assert not parse_response("Thought: x\nAction: a\nObservation: y").well_formed
@@ -101,16 +113,19 @@ OTHER_OPTIMAL = "Move robot1 from table1 to table2"
 WRONG = "Do nothing"
 
 
-@pytest.mark.parametrize("response, mode, expected", [
-    (format_response("t", EXPERT), "expert", 1.0),
-    (format_response("t", EXPERT), "optimal", 1.0),
-    (format_response("t", WRONG), "expert", 0.1),
-    (format_response("t", OTHER_OPTIMAL), "expert", 0.1),
-    (format_response("t", OTHER_OPTIMAL), "optimal", 1.0),
-    (f"Action: {EXPERT}", "expert", 0.9),  # right action, no ReAct format
-    ("garbage", "expert", 0.0),
-    (f"Thought: t\nAction: {EXPERT}\nAction: {WRONG}", "expert", 0.0),
-])
+@pytest.mark.parametrize(
+    "response, mode, expected",
+    [
+        (format_response("t", EXPERT), "expert", 1.0),
+        (format_response("t", EXPERT), "optimal", 1.0),
+        (format_response("t", WRONG), "expert", 0.1),
+        (format_response("t", OTHER_OPTIMAL), "expert", 0.1),
+        (format_response("t", OTHER_OPTIMAL), "optimal", 1.0),
+        (f"Action: {EXPERT}", "expert", 0.9),  # right action, no ReAct format
+        ("garbage", "expert", 0.0),
+        (f"Thought: t\nAction: {EXPERT}\nAction: {WRONG}", "expert", 0.0),
+    ],
+)
 def test_reward_cases(response, mode, expected):
     optimal = [EXPERT, OTHER_OPTIMAL]
     assert score(response, EXPERT, optimal, mode) == expected
@@ -141,8 +156,10 @@ def test_any_text_scores_in_the_four_values_and_never_raises(text, mode):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1),
-       st.text(alphabet=" \t", max_size=5))
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1),
+    st.text(alphabet=" \t", max_size=5),
+)
 def test_wrapped_expert_actions_are_found(thought, pad):
     thought = " ".join(thought.replace("Action", "").split()) or "x"
     reply = f"Thought: {thought}\nAction:{pad}{EXPERT.upper()}{pad}"

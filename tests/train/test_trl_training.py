@@ -53,8 +53,9 @@ def test_sft_then_grpo_write_loadable_checkpoints_and_metrics(fresh_run):
     assert len(trained) == 2
     for row in trained:  # reward = 0.1 format + 0.9 action, and its parts are rates
         assert {"reward_std", "kl", "format_rate", "accuracy"} <= set(row)
-        assert row["reward_mean"] == pytest.approx(0.1 * row["format_rate"]
-                                                   + 0.9 * row["accuracy"], abs=1e-6)
+        assert row["reward_mean"] == pytest.approx(
+            0.1 * row["format_rate"] + 0.9 * row["accuracy"], abs=1e-6
+        )
     assert [r["step"] for r in rows if "val_accuracy" in r] == [0, 1, 2]
 
     backend = HFBackend(str(grpo))
@@ -68,8 +69,9 @@ def test_same_seed_gives_identical_weights(fresh_run, tmp_path):
     (tmp_path / "again").mkdir()
     import shutil
 
-    shutil.copytree(_folder(fresh_run, "sft").parents[2] / "datasets", tmp_path / "again" /
-                    "datasets")
+    shutil.copytree(
+        _folder(fresh_run, "sft").parents[2] / "datasets", tmp_path / "again" / "datasets"
+    )
     sft_main(compose(fresh_run))
     sft_main(compose(other))
     first, second = _folder(fresh_run, "sft"), _folder(other, "sft")
@@ -88,8 +90,9 @@ def _crash_at_step(monkeypatch, step):
     monkeypatch.setattr(trl_engine._Validator, "on_step_end", crash)
 
 
-def test_a_killed_run_resumes_from_its_last_checkpoint_and_matches(fresh_run, tmp_path,
-                                                                  monkeypatch, caplog):
+def test_a_killed_run_resumes_from_its_last_checkpoint_and_matches(
+    fresh_run, tmp_path, monkeypatch, caplog
+):
     sft = _folder(fresh_run, "sft")
     with monkeypatch.context() as patch:
         _crash_at_step(patch, 3)
@@ -117,31 +120,40 @@ def test_a_changed_config_never_resumes_the_old_run(fresh_run, monkeypatch, capl
     assert json.loads((sft / "summary.json").read_text())["steps"] == 4
 
 
-@pytest.mark.parametrize("extra, error, message", [
-    (["sft.engine=deepspeed"], ConfigError, "'sft.engine' must be one of"),
-    (["sft.batch_size=6"], ConfigError, "'sft.micro_batch_size' (4)"),
-    (["sft.gpus=2", "sft.batch_size=8"], ConfigError, "engine=trl runs in one process"),
-    (["sft.engine=verl", "sft.lr_scheduler=linear"], ConfigError, "'sft.lr_scheduler'"),
-    (["sft.lr=0"], ConfigError, "'sft.lr' must lie in"),
-    (["task=pizza"], ConfigError, "'task' must be one of"),
-    (["task=burger"], StageError, "run the datasets stage"),
-    (["model.path=/nonexistent/model"], StageError, "no model there"),
-    (["train.report_to=[wandb]"], ConfigError, "'train.report_to' must be"),
-])
+@pytest.mark.parametrize(
+    "extra, error, message",
+    [
+        (["sft.engine=deepspeed"], ConfigError, "'sft.engine' must be one of"),
+        (["sft.batch_size=6"], ConfigError, "'sft.micro_batch_size' (4)"),
+        (["sft.gpus=2", "sft.batch_size=8"], ConfigError, "engine=trl runs in one process"),
+        (["sft.engine=verl", "sft.lr_scheduler=linear"], ConfigError, "'sft.lr_scheduler'"),
+        (["sft.lr=0"], ConfigError, "'sft.lr' must lie in"),
+        (["task=pizza"], ConfigError, "'task' must be one of"),
+        (["task=burger"], StageError, "run the datasets stage"),
+        (["model.path=/nonexistent/model"], StageError, "no model there"),
+        (["train.report_to=[wandb]"], ConfigError, "'train.report_to' must be"),
+    ],
+)
 def test_bad_sft_config_fails_before_training(fresh_run, extra, error, message):
     with pytest.raises(error, match=re.escape(message)):
         sft_main(compose([*fresh_run, *extra]))
     assert not _folder(fresh_run, "sft").with_name("sft.partial").exists()
 
 
-@pytest.mark.parametrize("extra, error, message", [
-    ([], StageError, "run the sft stage for task cheese_sandwich first"),
-    (["grpo.init=base", "grpo.mini_batch_size=3"], ConfigError, "must divide grpo.batch_size"),
-    (["grpo.init=base", "grpo.micro_batch_size=3"], ConfigError,
-     "cannot be split into micro batches"),
-    (["grpo.init=base", "grpo.n=1"], ConfigError, "'grpo.n' must be at least 2"),
-    (["grpo.init=base", "grpo.kl_loss_type=kl"], ConfigError, "TRL's KL term"),
-])
+@pytest.mark.parametrize(
+    "extra, error, message",
+    [
+        ([], StageError, "run the sft stage for task cheese_sandwich first"),
+        (["grpo.init=base", "grpo.mini_batch_size=3"], ConfigError, "must divide grpo.batch_size"),
+        (
+            ["grpo.init=base", "grpo.micro_batch_size=3"],
+            ConfigError,
+            "cannot be split into micro batches",
+        ),
+        (["grpo.init=base", "grpo.n=1"], ConfigError, "'grpo.n' must be at least 2"),
+        (["grpo.init=base", "grpo.kl_loss_type=kl"], ConfigError, "TRL's KL term"),
+    ],
+)
 def test_bad_grpo_config_fails_before_training(fresh_run, extra, error, message):
     with pytest.raises(error, match=re.escape(message)):
         grpo_main(compose([*fresh_run, *extra]))
@@ -149,8 +161,9 @@ def test_bad_grpo_config_fails_before_training(fresh_run, extra, error, message)
 
 
 def test_cli_reports_a_missing_sft_checkpoint_in_one_line(fresh_run):
-    result = subprocess.run([sys.executable, "-m", "stgrpo.train.grpo", *fresh_run],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "stgrpo.train.grpo", *fresh_run], capture_output=True, text=True
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("error: grpo.init=sft starts GRPO from the SFT checkpoint")
     assert "Traceback" not in result.stderr

@@ -20,9 +20,12 @@ from stgrpo.train.settings import read_settings
 
 HAS_VERL = importlib.util.find_spec("verl") is not None
 
+
 def needs_verl(test):
-    return pytest.mark.verl(pytest.mark.skipif(
-        not HAS_VERL, reason="verl is not installed (make test-verl)")(test))
+    return pytest.mark.verl(
+        pytest.mark.skipif(not HAS_VERL, reason="verl is not installed (make test-verl)")(test)
+    )
+
 
 PAPER = ["sft=paper", "grpo=paper", "model=qwen2.5-1.5b", "task=burger", "exp=paper"]
 
@@ -31,8 +34,9 @@ def _plan(tmp_path, stage, *extra, resume=False):
     cfg = compose([f"results_dir={tmp_path}", *PAPER, *extra])
     s = read_settings(cfg, stage)
     init = cfg.model.path if stage == "sft" else str(tmp_path / "checkpoints/burger/sft")
-    args = verl_engine.overrides(s, cfg, init, tmp_path / "datasets/burger",
-                                 tmp_path / "work", resume)
+    args = verl_engine.overrides(
+        s, cfg, init, tmp_path / "datasets/burger", tmp_path / "work", resume
+    )
     return s, args
 
 
@@ -51,8 +55,13 @@ def test_paper_sft_overrides_carry_the_paper_settings(tmp_path):
     command = verl_engine.commands(s, args, tmp_path)[0]
     # torchrun of this Python: a bare `torchrun` may be another environment's, or missing
     assert command[:3] == [sys.executable, "-m", "torch.distributed.run"]
-    assert command[3:8] == ["--standalone", "--nnodes=1", "--nproc_per_node=4", "-m",
-                            "verl.trainer.sft_trainer"]
+    assert command[3:8] == [
+        "--standalone",
+        "--nnodes=1",
+        "--nproc_per_node=4",
+        "-m",
+        "verl.trainer.sft_trainer",
+    ]
     assert verl_engine.environment(s) == {}  # the CPU platform only with sft.gpus=0
 
 
@@ -99,9 +108,16 @@ def test_dry_run_prints_the_commands_and_trains_nothing(tmp_path, capsys):
     for name in ("sft_train.parquet", "rl_val.parquet"):
         (data / name).write_bytes(b"")
     empty = hashlib.sha256(b"").hexdigest()
-    (data / "manifest.json").write_text(json.dumps({"files": {
-        "sft_train.parquet": {"rows": 3, "sha256": empty},
-        "rl_val.parquet": {"rows": 1, "sha256": empty}}}))
+    (data / "manifest.json").write_text(
+        json.dumps(
+            {
+                "files": {
+                    "sft_train.parquet": {"rows": 3, "sha256": empty},
+                    "rl_val.parquet": {"rows": 1, "sha256": empty},
+                }
+            }
+        )
+    )
     sft_main(compose([f"results_dir={tmp_path}", *PAPER, "train.dry_run=true"]))
     printed = capsys.readouterr().out
     assert "verl.trainer.sft_trainer" in printed and "verl.model_merger merge" in printed
@@ -132,19 +148,25 @@ def test_verl_rejects_a_misspelled_key(tmp_path):
 
 @needs_verl
 @pytest.mark.slow
-@pytest.mark.parametrize("stage, module", [("sft", "verl.trainer.sft_trainer"),
-                                           ("grpo", "verl.trainer.main_ppo")])
+@pytest.mark.parametrize(
+    "stage, module", [("sft", "verl.trainer.sft_trainer"), ("grpo", "verl.trainer.main_ppo")]
+)
 def test_verls_own_cli_accepts_the_overrides(tmp_path, stage, module):
     """`python -m <verl trainer> --cfg job <overrides>`: verl composes and prints the job
     config without a GPU."""
     _, args = _plan(tmp_path, stage)
-    result = subprocess.run([sys.executable, "-m", module, "--cfg", "job", *args],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", module, "--cfg", "job", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "total_epochs" in result.stdout
 
 
 # sft.gpus=0: verl's SFT trainer on CPU through our platform (stgrpo.train.verl_cpu) --------
+
 
 def test_cpu_sft_is_one_process_with_our_platform_and_verls_no_flash_attn_settings(tmp_path):
     s, args = _plan(tmp_path, "sft", "sft.gpus=0")
@@ -153,8 +175,11 @@ def test_cpu_sft_is_one_process_with_our_platform_and_verls_no_flash_attn_settin
     assert given["+model.override_config.attn_implementation"] == "sdpa"
     assert given["model.use_remove_padding"] == "False" and given["trainer.device"] == "cpu"
     assert "--nproc_per_node=1" in verl_engine.commands(s, args, tmp_path)[0]
-    assert verl_engine.environment(s) == {"VERL_USE_EXTERNAL_MODULES": "stgrpo.train.verl_cpu",
-                                          "VERL_PLATFORM": "cpu", "VERL_ENGINE_DEVICE": "cuda"}
+    assert verl_engine.environment(s) == {
+        "VERL_USE_EXTERNAL_MODULES": "stgrpo.train.verl_cpu",
+        "VERL_PLATFORM": "cpu",
+        "VERL_ENGINE_DEVICE": "cuda",
+    }
     assert "trainer.device=cpu" not in _plan(tmp_path, "sft")[1]  # GPU runs are untouched
 
 
@@ -181,18 +206,30 @@ def test_cpu_overrides_compose_under_verls_own_config(tmp_path):
 def test_verl_picks_our_cpu_platform_and_its_fsdp_engine(tmp_path):
     """In a fresh process with the CPU environment, verl's own lookups give the CPU, gloo and
     the FSDP engine class; without it verl falls back to CUDA."""
-    probe = ("from verl.utils.device import get_device_name, get_nccl_backend\n"
-             "from verl.workers.engine import EngineRegistry\n"
-             "engine = EngineRegistry.get_engine_cls('language_model', 'fsdp2')\n"
-             "print(get_device_name(), get_nccl_backend(), engine.__name__)")
+    probe = (
+        "from verl.utils.device import get_device_name, get_nccl_backend\n"
+        "from verl.workers.engine import EngineRegistry\n"
+        "engine = EngineRegistry.get_engine_cls('language_model', 'fsdp2')\n"
+        "print(get_device_name(), get_nccl_backend(), engine.__name__)"
+    )
     s, _ = _plan(tmp_path, "sft", "sft.gpus=0")
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERL_")}
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            env={**env, **verl_engine.environment(s)}, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**env, **verl_engine.environment(s)},
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split()[-3:] == ["cpu", "gloo", "FSDPEngineWithLMHead"]
-    bare = subprocess.run([sys.executable, "-c", probe.replace(", engine.__name__", "")],
-                          capture_output=True, text=True, env=env, timeout=300)
+    bare = subprocess.run(
+        [sys.executable, "-c", probe.replace(", engine.__name__", "")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert bare.stdout.split()[-2:] == ["cuda", "nccl"]  # verl alone: CUDA, even here
 
 
@@ -218,11 +255,17 @@ def test_without_flash_attn_verl_gets_sdpa_and_no_remove_padding(tmp_path, monke
     package is missing (seen on CPU): there the engine sets sdpa, as verl documents."""
     model = "model" if stage == "sft" else "actor_rollout_ref.model"
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "flash_attn" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "flash_attn" else real(name, *a),
+    )
     given = _as_dict(_plan(tmp_path, stage)[1])
     assert given[f"+{model}.override_config.attn_implementation"] == "sdpa"
     assert given[f"{model}.use_remove_padding"] == "False"
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: object() if name == "flash_attn" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: object() if name == "flash_attn" else real(name, *a),
+    )
     assert not any("attn_implementation" in a for a in _plan(tmp_path, stage)[1])

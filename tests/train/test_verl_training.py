@@ -63,8 +63,9 @@ def test_verl_trains_the_tiny_model_on_cpu(verl_sft, tiny_model):
     before = load_file(str(Path(tiny_model) / "model.safetensors"))
     after = load_file(str(final / "model.safetensors"))
     assert before.keys() == after.keys()
-    assert any(not before[k].float().allclose(after[k].float()) for k in before), \
+    assert any(not before[k].float().allclose(after[k].float()) for k in before), (
         "the merged weights are the initial ones: verl trained nothing"
+    )
 
 
 @needs_verl
@@ -72,8 +73,11 @@ def test_metrics_csv_is_read_from_verls_file_logger(verl_sft):
     """verl's `file` logger writes {"step", "data"} lines with `train/loss`, `train/lr` and
     `val/loss`: metrics.csv has them as loss, lr and val_loss at every step."""
     work = _final(verl_sft).with_name("sft.partial")
-    lines = [json.loads(line) for line in
-             (work / "metrics.attempt-1.jsonl").read_text().splitlines() if line.strip()]
+    lines = [
+        json.loads(line)
+        for line in (work / "metrics.attempt-1.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     assert lines and all(set(line) == {"step", "data"} for line in lines)
     logged = {key for line in lines for key in line["data"]}
     assert {"train/loss", "train/lr", "val/loss"} <= logged
@@ -121,8 +125,17 @@ def test_the_merged_model_loads_with_transformers(verl_sft):
 def test_the_evaluation_stage_plays_episodes_with_the_merged_model(verl_sft):
     from stgrpo.evaluate.__main__ import main as evaluate_main
 
-    evaluate_main(compose([*verl_sft, "eval.policy=checkpoint", "eval.stage=sft",
-                           "eval.render=false", "eval.sampling.max_tokens=8"]))
+    evaluate_main(
+        compose(
+            [
+                *verl_sft,
+                "eval.policy=checkpoint",
+                "eval.stage=sft",
+                "eval.render=false",
+                "eval.sampling.max_tokens=8",
+            ]
+        )
+    )
     folder = _root(verl_sft) / "eval" / "cheese_sandwich-sft" / "cheese_sandwich"
     metrics = json.loads((folder / "metrics.json").read_text())
     episodes = [json.loads(line) for line in (folder / "episodes.jsonl").read_text().splitlines()]
@@ -147,14 +160,18 @@ def test_a_killed_verl_run_resumes_from_its_last_checkpoint(verl_sft, tmp_path):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OMP_NUM_THREADS", "1")
         run_stage(compose(overrides), "sft")
-    second = [json.loads(line)["step"] for line in
-              (work / "metrics.attempt-2.jsonl").read_text().splitlines() if line.strip()]
+    second = [
+        json.loads(line)["step"]
+        for line in (work / "metrics.attempt-2.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     assert sorted(set(second)) == [3, STEPS]
     table = pd.read_csv(final / "metrics.csv").dropna(subset=["loss"])
     assert table["step"].tolist() == list(range(1, STEPS + 1))
 
 
 # GRPO: what CPU allows -------------------------------------------------------------------
+
 
 def _grpo_config(overrides, tmp_path):
     cfg = compose([*overrides, "grpo.engine=verl", "grpo.gpus=1"])
@@ -180,9 +197,15 @@ def test_our_reward_loads_through_verls_own_loader(run_overrides, tmp_path):
     row = _rl_rows(data)[0]
     expert = row["reward_model"]["ground_truth"]
     right = f"Thought: the next step.\nAction: {expert}"
-    scores = [reward(data_source=row["data_source"], solution_str=answer,
-                     ground_truth=expert, extra_info=row["extra_info"])
-              for answer in (right, "Action: nothing useful", "no format at all")]
+    scores = [
+        reward(
+            data_source=row["data_source"],
+            solution_str=answer,
+            ground_truth=expert,
+            extra_info=row["extra_info"],
+        )
+        for answer in (right, "Action: nothing useful", "no format at all")
+    ]
     assert scores[0] == pytest.approx(1.0) and scores[2] == 0.0
     assert scores[1] in (0.0, 0.1)
 
@@ -197,9 +220,11 @@ def test_verls_rlhf_dataset_reads_our_rl_parquet(run_overrides, tmp_path, tiny_m
     with open_dict(config.data):  # verl's copy of the files, and one process to filter
         config.data.cache_dir = str(tmp_path / "cache")
         config.data.filter_overlong_prompts_workers = 1
-    dataset = RLHFDataset(data_files=config.data.train_files,
-                          tokenizer=AutoTokenizer.from_pretrained(tiny_model),
-                          config=config.data)
+    dataset = RLHFDataset(
+        data_files=config.data.train_files,
+        tokenizer=AutoTokenizer.from_pretrained(tiny_model),
+        config=config.data,
+    )
     rows = _rl_rows(data)
     assert len(dataset) == len(rows)  # no prompt filtered out as over-long
     item = dataset[0]

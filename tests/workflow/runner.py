@@ -19,7 +19,12 @@ def snakemake(workdir: Path, *args: str, timeout: int = 300) -> subprocess.Compl
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args],
-        capture_output=True, text=True, timeout=timeout, env=env, check=False)
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
 
 
 def start_snakemake(workdir: Path, *args: str) -> subprocess.Popen:
@@ -28,12 +33,18 @@ def start_snakemake(workdir: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     return subprocess.Popen(
         [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        start_new_session=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
 
 
-def file_snapshot(root: Path, read: Callable[[Path], Any] = lambda p: p.stat().st_mtime_ns,
-                  ) -> dict[str, Any]:
+def file_snapshot(
+    root: Path,
+    read: Callable[[Path], Any] = lambda p: p.stat().st_mtime_ns,
+) -> dict[str, Any]:
     """`read(file)` (by default its mtime) of every file under `root`, by relative path."""
     return {str(p.relative_to(root)): read(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -47,11 +58,16 @@ def table_files(workdir: Path, exp: str = "ci") -> dict[str, bytes]:
 
 # Sentinel secrets set in the environment of the shared runs: tests check that no value ever
 # reaches a file, log or scheduler record.
-SECRET_VALUES = {"HF_TOKEN": "hf_stgrpoTestSecret0123",
-                 "WANDB_API_KEY": "wandbStgrpoTestSecret0123"}
+SECRET_VALUES = {
+    "HF_TOKEN": "hf_stgrpoTestSecret0123",
+    "WANDB_API_KEY": "wandbStgrpoTestSecret0123",
+}
 
 
 def files_containing(root: Path, needles: Sequence[str]) -> list[str]:
     """Files under `root` (hidden ones included) whose bytes contain any of `needles`."""
-    return [str(p) for p in root.rglob("*") if p.is_file()
-            and any(n.encode() in p.read_bytes() for n in needles)]
+    return [
+        str(p)
+        for p in root.rglob("*")
+        if p.is_file() and any(n.encode() in p.read_bytes() for n in needles)
+    ]

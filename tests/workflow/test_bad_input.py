@@ -20,8 +20,11 @@ SFT = ["stgrpo.train.sft", "experiment=ci", f"task={TASK}"]
 
 @pytest.fixture
 def run_copy(ci_run, tmp_path) -> Path:
-    shutil.copytree(ci_run / "results", tmp_path / "results",
-                    ignore=shutil.ignore_patterns("logs", "benchmarks"))
+    shutil.copytree(
+        ci_run / "results",
+        tmp_path / "results",
+        ignore=shutil.ignore_patterns("logs", "benchmarks"),
+    )
     return tmp_path
 
 
@@ -43,22 +46,42 @@ def tree(root: Path) -> dict[str, int]:
 
 
 CASES = {
-    "corrupt layout file": (f"layouts/{TASK}/test.jsonl", garble_line,
-                            [*EVAL, "eval.policy=planner"], f"layouts/{TASK}/test.jsonl:2"),
-    "empty test panel": (f"layouts/{TASK}/test.jsonl", empty,
-                         [*EVAL, "eval.policy=planner"], f"layouts/{TASK}/test.jsonl"),
-    "corrupt trajectory file": (f"trajectories/planner/{TASK}.jsonl", garble_line,
-                                ["stgrpo.data", "experiment=ci", f"task={TASK}"],
-                                f"trajectories/planner/{TASK}.jsonl:2"),
-    "truncated parquet": (f"datasets/{TASK}/sft_train.parquet", truncate, SFT,
-                          f"datasets/{TASK}/sft_train.parquet"),
-    "truncated checkpoint": (f"checkpoints/{TASK}/grpo/model.safetensors", truncate,
-                             [*EVAL, "eval.policy=checkpoint", "eval.stage=grpo"],
-                             f"checkpoints/{TASK}/grpo"),
+    "corrupt layout file": (
+        f"layouts/{TASK}/test.jsonl",
+        garble_line,
+        [*EVAL, "eval.policy=planner"],
+        f"layouts/{TASK}/test.jsonl:2",
+    ),
+    "empty test panel": (
+        f"layouts/{TASK}/test.jsonl",
+        empty,
+        [*EVAL, "eval.policy=planner"],
+        f"layouts/{TASK}/test.jsonl",
+    ),
+    "corrupt trajectory file": (
+        f"trajectories/planner/{TASK}.jsonl",
+        garble_line,
+        ["stgrpo.data", "experiment=ci", f"task={TASK}"],
+        f"trajectories/planner/{TASK}.jsonl:2",
+    ),
+    "truncated parquet": (
+        f"datasets/{TASK}/sft_train.parquet",
+        truncate,
+        SFT,
+        f"datasets/{TASK}/sft_train.parquet",
+    ),
+    "truncated checkpoint": (
+        f"checkpoints/{TASK}/grpo/model.safetensors",
+        truncate,
+        [*EVAL, "eval.policy=checkpoint", "eval.stage=grpo"],
+        f"checkpoints/{TASK}/grpo",
+    ),
     "truncated SFT checkpoint for GRPO": (
-        f"checkpoints/{TASK}/sft/model.safetensors", truncate,
+        f"checkpoints/{TASK}/sft/model.safetensors",
+        truncate,
         ["stgrpo.train.grpo", "experiment=ci", f"task={TASK}"],
-        f"checkpoints/{TASK}/sft/model.safetensors"),
+        f"checkpoints/{TASK}/sft/model.safetensors",
+    ),
     "unknown model name": (None, None, [*EVAL, "eval.policy=base", "model=gpt-9"], "gpt-9"),
     "malformed override": (None, None, [*SFT, "sft.lr=[1,"], "sft.lr=[1,"),
     "unknown key": (None, None, [*SFT, "sft.learning_rate=1e-4"], "learning_rate"),
@@ -74,8 +97,14 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(run_copy, name):
         damage: Callable[[Path], None]
         damage(results / relative)
     before = tree(run_copy)
-    run = subprocess.run([sys.executable, "-m", *command], cwd=run_copy, capture_output=True,
-                         text=True, timeout=300, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", *command],
+        cwd=run_copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 2, run.stderr[-3000:]
     assert "Traceback" not in run.stderr
     errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]

@@ -17,8 +17,9 @@ DATA_STAGES = ("layouts", "trajectories", "datasets")
 
 
 def test_a_second_run_writes_byte_identical_data(ci_run, tmp_path):
-    again = snakemake(tmp_path, "--cores", "2", "--until", "datasets", "--config",
-                      "experiment=ci", timeout=600)
+    again = snakemake(
+        tmp_path, "--cores", "2", "--until", "datasets", "--config", "experiment=ci", timeout=600
+    )
     assert again.returncode == 0, again.stderr[-3000:]
     for stage in DATA_STAGES:
         first = file_snapshot(ci_run / "results/ci" / stage, Path.read_bytes)
@@ -33,11 +34,24 @@ def test_greedy_evaluation_is_identical_across_runs_and_batch_sizes(ci_run, batc
     task = "cheese_sandwich"
     out = f"eval-batch{batch_size}"
     run = subprocess.run(
-        [sys.executable, "-m", "stgrpo.evaluate", "experiment=ci", f"task={task}",
-         "eval.policy=checkpoint", f"eval.train_task={task}", "eval.stage=grpo",
-         f"paths.eval={out}", f"+eval.backend_options.batch_size={batch_size}"],
-        cwd=ci_run, capture_output=True, text=True, timeout=600, check=False)
+        [
+            sys.executable,
+            "-m",
+            "stgrpo.evaluate",
+            "experiment=ci",
+            f"task={task}",
+            "eval.policy=checkpoint",
+            f"eval.train_task={task}",
+            "eval.stage=grpo",
+            f"paths.eval={out}",
+            f"+eval.backend_options.batch_size={batch_size}",
+        ],
+        cwd=ci_run,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     episodes = f"eval/{task}-grpo/{task}/episodes.jsonl"
-    assert (ci_run / out / episodes).read_bytes() == \
-        (ci_run / "results/ci" / episodes).read_bytes()
+    assert (ci_run / out / episodes).read_bytes() == (ci_run / "results/ci" / episodes).read_bytes()

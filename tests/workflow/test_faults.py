@@ -31,14 +31,18 @@ def stage_processes(workdir: Path, module: str, *words: str) -> list[psutil.Proc
     found = []
     for process in psutil.process_iter(["cmdline", "cwd"]):
         cmdline = process.info["cmdline"] or []
-        if (module in cmdline and process.info["cwd"] == str(workdir)
-                and all(any(w in arg for arg in cmdline) for w in words)):
+        if (
+            module in cmdline
+            and process.info["cwd"] == str(workdir)
+            and all(any(w in arg for arg in cmdline) for w in words)
+        ):
             found.append(process)
     return found
 
 
-def wait_until(condition: Callable[[], object], run: subprocess.Popen, what: str,
-               timeout: float = 600) -> object:
+def wait_until(
+    condition: Callable[[], object], run: subprocess.Popen, what: str, timeout: float = 600
+) -> object:
     """Poll `condition` until it returns something truthy; fail if the run ends first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -66,8 +70,9 @@ def finish(run: subprocess.Popen, timeout: float = 900) -> tuple[int, str]:
 
 
 def test_a_killed_training_job_is_retried_resumes_and_matches(ci_run, tmp_path):
-    run = start_snakemake(tmp_path, "--cores", "2", "--retries", "1",
-                          "--config", "experiment=ci", EVERY_STEP)
+    run = start_snakemake(
+        tmp_path, "--cores", "2", "--retries", "1", "--config", "experiment=ci", EVERY_STEP
+    )
     sft = wait_until(lambda: sft_between_checkpoints(tmp_path), run, "SFT's first checkpoint")
     for process in sft:
         process.send_signal(signal.SIGKILL)
@@ -85,17 +90,28 @@ def test_a_stopped_run_resumes_without_redoing_finished_work(ci_run, tmp_path, s
     SIGKILL is a node failure. Either way, starting the run again finishes it."""
     run = start_snakemake(tmp_path, "--cores", "2", "--config", "experiment=ci")
     evaluating = wait_until(
-        lambda: stage_processes(tmp_path, "stgrpo.evaluate", f"eval.train_task={TASK}",
-                                "eval.stage=grpo"),
-        run, f"the evaluation of {TASK}'s GRPO checkpoint")
+        lambda: stage_processes(
+            tmp_path, "stgrpo.evaluate", f"eval.train_task={TASK}", "eval.stage=grpo"
+        ),
+        run,
+        f"the evaluation of {TASK}'s GRPO checkpoint",
+    )
     assert evaluating
     os.killpg(run.pid, stop)
     assert finish(run, timeout=120)[0] != 0
     root = tmp_path / "results/ci"
     # everything this evaluation needed had finished: none of it may be recomputed
-    finished = {folder: file_snapshot(root / folder) for folder in
-                ("models", f"layouts/{TASK}", f"trajectories/{TASK}", f"datasets/{TASK}",
-                 f"checkpoints/{TASK}/sft", f"checkpoints/{TASK}/grpo")}
+    finished = {
+        folder: file_snapshot(root / folder)
+        for folder in (
+            "models",
+            f"layouts/{TASK}",
+            f"trajectories/{TASK}",
+            f"datasets/{TASK}",
+            f"checkpoints/{TASK}/sft",
+            f"checkpoints/{TASK}/grpo",
+        )
+    }
     again = snakemake(tmp_path, "--cores", "2", "--config", "experiment=ci", timeout=900)
     if stop == signal.SIGKILL:
         # a killed Snakemake cannot release its lock: the step documented in docs/workflow.md
@@ -111,13 +127,24 @@ def test_a_job_that_keeps_failing_is_retried_then_reported(tmp_path):
     """A dataset file truncated after it was written: SFT fails with a one-line error naming
     the file, on its first attempt and on its retry; Snakemake then stops with the job's
     log shown and leaves no checkpoint behind."""
-    until = snakemake(tmp_path, "--cores", "2", "--until", "datasets", "--config",
-                      "experiment=ci", timeout=600)
+    until = snakemake(
+        tmp_path, "--cores", "2", "--until", "datasets", "--config", "experiment=ci", timeout=600
+    )
     assert until.returncode == 0, until.stderr[-3000:]
     data = tmp_path / "results/ci/datasets" / TASK / "sft_train.parquet"
     data.write_bytes(data.read_bytes()[:100])
-    run = snakemake(tmp_path, "--cores", "1", "--retries", "1", "--until", "sft",
-                    "--config", "experiment=ci", timeout=600)
+    run = snakemake(
+        tmp_path,
+        "--cores",
+        "1",
+        "--retries",
+        "1",
+        "--until",
+        "sft",
+        "--config",
+        "experiment=ci",
+        timeout=600,
+    )
     output = run.stdout + run.stderr
     assert run.returncode != 0
     assert output.count("Error in rule sft") == 2, output[-3000:]  # first try and retry

@@ -51,16 +51,21 @@ def test_a_sweep_point_owns_only_the_stages_its_keys_touch():
     assert cfg.grpo.lr == 1e-5 and cfg.grpo.kl_coef == 0.0
     assert cfg.paths.grpo == point.root and cfg.paths.sft == "results/demo"
     assert {e.model_id for e in plan.point_evaluations(point)} == {
-        "cheese_sandwich-grpo", "burger-grpo"}
+        "cheese_sandwich-grpo",
+        "burger-grpo",
+    }
 
 
-@pytest.mark.parametrize("keys, stages", [
-    (["grpo.lr"], {"grpo", "eval"}),
-    (["sft.max_steps"], {"sft", "grpo", "eval"}),
-    (["data.val_fraction"], {"datasets", "sft", "grpo", "eval"}),
-    (["layouts.max_states"], {"layouts", "trajectories", "datasets", "sft", "grpo", "eval"}),
-    (["eval.sampling.max_tokens"], {"eval"}),
-])
+@pytest.mark.parametrize(
+    "keys, stages",
+    [
+        (["grpo.lr"], {"grpo", "eval"}),
+        (["sft.max_steps"], {"sft", "grpo", "eval"}),
+        (["data.val_fraction"], {"datasets", "sft", "grpo", "eval"}),
+        (["layouts.max_states"], {"layouts", "trajectories", "datasets", "sft", "grpo", "eval"}),
+        (["eval.sampling.max_tokens"], {"eval"}),
+    ],
+)
 def test_touched_stages_follow_the_data_downstream(keys, stages):
     assert touched_stages(keys) == stages
 
@@ -69,20 +74,32 @@ def test_the_rerun_trigger_moves_with_the_stage_sections_only():
     base = Plan("ci")
     changed = Plan("ci", ["grpo.lr=1e-4"])
     for stage in ("layouts", "trajectories", "datasets", "sft"):
-        assert base.trigger(stage, base.base, "task=burger") == \
-            changed.trigger(stage, changed.base, "task=burger")
-    assert base.trigger("grpo", base.base, "task=burger") != \
-        changed.trigger("grpo", changed.base, "task=burger")
+        assert base.trigger(stage, base.base, "task=burger") == changed.trigger(
+            stage, changed.base, "task=burger"
+        )
+    assert base.trigger("grpo", base.base, "task=burger") != changed.trigger(
+        "grpo", changed.base, "task=burger"
+    )
 
 
 # A job of each stage, as the rules ask for its trigger (ci: react-compact-v1, the tiny model)
-JOBS = {"layouts": ("layouts", "task=burger"), "trajectories": ("trajectories", "task=burger"),
-        "datasets": ("datasets", "task=burger"), "model": ("model", "model=tiny"),
-        "sft": ("sft", "task=burger"), "grpo": ("grpo", "task=burger"),
-        "eval-grpo": ("eval", "task=burger", "eval.policy=checkpoint", "eval.stage=grpo",
-                      "eval.train_task=burger"),
-        "eval-base": ("eval", "task=burger", "eval.policy=base", "model=tiny"),
-        "eval-planner": ("eval", "task=burger", "eval.policy=planner")}
+JOBS = {
+    "layouts": ("layouts", "task=burger"),
+    "trajectories": ("trajectories", "task=burger"),
+    "datasets": ("datasets", "task=burger"),
+    "model": ("model", "model=tiny"),
+    "sft": ("sft", "task=burger"),
+    "grpo": ("grpo", "task=burger"),
+    "eval-grpo": (
+        "eval",
+        "task=burger",
+        "eval.policy=checkpoint",
+        "eval.stage=grpo",
+        "eval.train_task=burger",
+    ),
+    "eval-base": ("eval", "task=burger", "eval.policy=base", "model=tiny"),
+    "eval-planner": ("eval", "task=burger", "eval.policy=planner"),
+}
 
 
 def triggers(plan: Plan) -> dict[str, str]:
@@ -93,12 +110,17 @@ def test_editing_a_template_text_in_place_reruns_the_stages_that_prompt_with_it(
     plan = Plan("ci")
     before = triggers(plan)
     template = TEMPLATES["react-compact-v1"]
-    monkeypatch.setitem(TEMPLATES, "react-compact-v1",
-                        {**template, "user": template["user"] + " Think first."})
+    monkeypatch.setitem(
+        TEMPLATES, "react-compact-v1", {**template, "user": template["user"] + " Think first."}
+    )
     after = triggers(plan)
     # the model: its tokenizer's corpus holds every template; SFT and GRPO follow the datasets
     assert {job for job in JOBS if before[job] != after[job]} == {
-        "datasets", "model", "eval-grpo", "eval-base"}
+        "datasets",
+        "model",
+        "eval-grpo",
+        "eval-base",
+    }
 
 
 def test_editing_the_reward_code_reruns_the_stages_that_score(monkeypatch):
@@ -115,17 +137,22 @@ def test_cli_args_quote_for_the_shell_and_stay_out_of_snakemake_params():
     assert not isinstance(args, (str, list, tuple, dict))  # Snakemake cannot serialise it
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: Plan("nope"), "unknown experiment 'nope'"),
-    (lambda: Plan("ci", sweep="nope"), "unknown sweep 'nope'"),
-    (lambda: Plan("ci", ["tasks=[pizza]"]), "config key 'tasks'"),
-    (lambda: Plan("ci", ["grpo.micro_batch_size=3"]), "grpo.micro_batch_size"),
-    (lambda: Plan("ci", ["workflow.baselines=[gpt9]"]), "unknown model 'gpt9'"),
-    (lambda: Plan("ci", ["results_dir=/abs"]), "relative path"),
-    (lambda: Plan("ci", ["prompt.template=react-v9"]), "config key 'prompt.template'"),
-    (lambda: Plan("ci", ["grpo.lrr=1"]),
-     r"override 'grpo\.lrr=1' names no config key 'grpo\.lrr': did you mean 'grpo\.lr'\?"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Plan("nope"), "unknown experiment 'nope'"),
+        (lambda: Plan("ci", sweep="nope"), "unknown sweep 'nope'"),
+        (lambda: Plan("ci", ["tasks=[pizza]"]), "config key 'tasks'"),
+        (lambda: Plan("ci", ["grpo.micro_batch_size=3"]), "grpo.micro_batch_size"),
+        (lambda: Plan("ci", ["workflow.baselines=[gpt9]"]), "unknown model 'gpt9'"),
+        (lambda: Plan("ci", ["results_dir=/abs"]), "relative path"),
+        (lambda: Plan("ci", ["prompt.template=react-v9"]), "config key 'prompt.template'"),
+        (
+            lambda: Plan("ci", ["grpo.lrr=1"]),
+            r"override 'grpo\.lrr=1' names no config key 'grpo\.lrr': did you mean 'grpo\.lr'\?",
+        ),
+    ],
+)
 def test_bad_names_and_overrides_fail_when_the_plan_is_built(make, message):
     with pytest.raises(ConfigError, match=message):
         make()

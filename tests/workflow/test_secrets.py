@@ -29,8 +29,9 @@ def test_only_the_secrets_that_are_set_are_passed_to_jobs(monkeypatch):
     assert secrets_set() == ["HF_TOKEN"]
 
 
-@pytest.mark.parametrize("override", ["+hub.token=hf_abc", "+wandb.api_key=k",
-                                      "++train.WANDB_API_KEY=k"])
+@pytest.mark.parametrize(
+    "override", ["+hub.token=hf_abc", "+wandb.api_key=k", "++train.WANDB_API_KEY=k"]
+)
 def test_a_secret_in_the_config_is_refused_naming_the_environment_variable(override):
     with pytest.raises(ConfigError, match="set it in the environment instead"):
         check_no_secrets([override])
@@ -38,9 +39,14 @@ def test_a_secret_in_the_config_is_refused_naming_the_environment_variable(overr
 
 
 def test_a_secret_override_stops_the_cli_and_the_dag_before_any_work(tmp_path):
-    cli = subprocess.run([sys.executable, "-m", "stgrpo.evaluate", "experiment=ci",
-                          "+hub.token=hf_abc"], cwd=tmp_path, capture_output=True, text=True,
-                         timeout=120, check=False)
+    cli = subprocess.run(
+        [sys.executable, "-m", "stgrpo.evaluate", "experiment=ci", "+hub.token=hf_abc"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert cli.returncode == 2 and "HF_TOKEN" in cli.stderr and "Traceback" not in cli.stderr
     dag = snakemake(tmp_path, "-n", "--config", "experiment=ci", "overrides=+hub.token=hf_abc")
     assert dag.returncode != 0 and "HF_TOKEN" in dag.stdout + dag.stderr
@@ -57,7 +63,8 @@ def test_no_model_output_is_ever_executed():
             if isinstance(node, ast.Call):
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
                 module = getattr(getattr(node.func, "value", None), "id", None)
-                if (isinstance(node.func, ast.Name) and name in forbidden) or \
-                        (module in {"pickle", "marshal"} and name in {"load", "loads"}):
+                if (isinstance(node.func, ast.Name) and name in forbidden) or (
+                    module in {"pickle", "marshal"} and name in {"load", "loads"}
+                ):
                     found.append(f"{Path(path).relative_to(PROJECT)}:{node.lineno}")
     assert found == []

@@ -27,8 +27,13 @@ CLUSTER = [sys.executable, str(PROJECT / "tools" / "slurm_cluster.py")]
 PROFILE = PROJECT / "workflow" / "profiles" / "slurm"
 # the local cluster has no slurmdbd: status from squeue (MinJobAge keeps finished jobs),
 # no account to guess, and a short first wait
-LOCAL_CLUSTER_OPTIONS = ["--slurm-status-command", "squeue", "--slurm-no-account",
-                         "--slurm-init-seconds-before-status-checks", "2"]
+LOCAL_CLUSTER_OPTIONS = [
+    "--slurm-status-command",
+    "squeue",
+    "--slurm-no-account",
+    "--slurm-init-seconds-before-status-checks",
+    "2",
+]
 # evaluated models ask for a (fake) GPU, so GPU requests are checked too; the tiny model
 # still runs on the CPU
 OVERRIDES = "overrides=model.gpus=1"
@@ -50,8 +55,13 @@ def cluster(tmp_path_factory):
     if reason:
         pytest.skip(reason)
     folder = tmp_path_factory.mktemp("slurm")
-    start = subprocess.run([*CLUSTER, "start", "--dir", str(folder)], capture_output=True,
-                           text=True, timeout=600, check=False)
+    start = subprocess.run(
+        [*CLUSTER, "start", "--dir", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if start.returncode != 0:
         pytest.skip(f"the local SLURM cluster did not start: {start.stderr[-500:]}")
     yield folder
@@ -62,16 +72,25 @@ def cluster(tmp_path_factory):
 def slurm_run(cluster, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("ci-slurm")
     with mock.patch.dict(os.environ, SECRET_VALUES):
-        run = snakemake(workdir, "--profile", str(PROFILE), *LOCAL_CLUSTER_OPTIONS,
-                        "--config", "experiment=ci", OVERRIDES, timeout=1800)
+        run = snakemake(
+            workdir,
+            "--profile",
+            str(PROFILE),
+            *LOCAL_CLUSTER_OPTIONS,
+            "--config",
+            "experiment=ci",
+            OVERRIDES,
+            timeout=1800,
+        )
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
     return workdir
 
 
 def submitted_jobs() -> list[dict]:
     """`scontrol show job -o` of every job the cluster remembers, as dicts."""
-    text = subprocess.run(["scontrol", "show", "job", "-o"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["scontrol", "show", "job", "-o"], capture_output=True, text=True, check=True
+    ).stdout
     jobs = []
     for line in text.splitlines():
         fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
@@ -82,7 +101,7 @@ def submitted_jobs() -> list[dict]:
 
 def megabytes(memory: str) -> int:
     """`scontrol`'s memory field (16000M, 125G, 1T) in MB."""
-    return int(float(memory[:-1]) * {"M": 1, "G": 1024, "T": 1024 ** 2}[memory[-1]])
+    return int(float(memory[:-1]) * {"M": 1, "G": 1024, "T": 1024**2}[memory[-1]])
 
 
 def minutes(limit: str) -> int:
@@ -122,8 +141,9 @@ def test_the_tables_equal_a_local_run(slurm_run, ci_run):
 
 
 def test_no_secret_reaches_the_scheduler_or_the_logs(slurm_run):
-    jobs = subprocess.run(["scontrol", "show", "job", "-o"], capture_output=True, text=True,
-                          check=True).stdout
+    jobs = subprocess.run(
+        ["scontrol", "show", "job", "-o"], capture_output=True, text=True, check=True
+    ).stdout
     assert jobs and not any(value in jobs for value in SECRET_VALUES.values())
     assert files_containing(slurm_run, list(SECRET_VALUES.values())) == []
 
@@ -133,8 +153,11 @@ def test_the_slurm_profile_declares_only_rules_that_exist():
     assert profile["executor"] == "slurm"
     rules = set()
     for path in (PROJECT / "workflow" / "rules").glob("*.smk"):
-        rules |= {line.split()[1].rstrip(":") for line in path.read_text().splitlines()
-                  if line.startswith("rule ")}
+        rules |= {
+            line.split()[1].rstrip(":")
+            for line in path.read_text().splitlines()
+            if line.startswith("rule ")
+        }
     local = {"all", "report", "sweep_summary"}  # localrules: run beside Snakemake, not sbatch
     assert set(profile["set-resources"]) == rules - local
     # the rules' own CPU-scale mem_mb/runtime win over default-resources: each rule must

@@ -22,18 +22,30 @@ from tests.workflow.runner import PROJECT, SNAKEFILE, snakemake
 def job_counts(output: str) -> Counter:
     """The `Job stats` table of a (dry) run."""
     table = output.split("Job stats:", 1)[1]
-    return Counter({m.group(1): int(m.group(2))
-                    for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)
-                    if m.group(1) != "total"})
+    return Counter(
+        {
+            m.group(1): int(m.group(2))
+            for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)
+            if m.group(1) != "total"
+        }
+    )
 
 
 def test_the_paper_dag_plans_without_a_gpu(tmp_path):
     run = snakemake(tmp_path, "-n", "--config", "experiment=paper")
     assert run.returncode == 0, run.stderr[-2000:]
-    assert job_counts(run.stdout) == Counter({
-        "layouts": 4, "trajectories": 4, "datasets": 4, "sft": 4, "grpo": 4,
-        "evaluate": 48,  # 16 matrix + 4 SFT + 16 baselines + planner, random, expert x 4
-        "report": 1, "all": 1})
+    assert job_counts(run.stdout) == Counter(
+        {
+            "layouts": 4,
+            "trajectories": 4,
+            "datasets": 4,
+            "sft": 4,
+            "grpo": 4,
+            "evaluate": 48,  # 16 matrix + 4 SFT + 16 baselines + planner, random, expert x 4
+            "report": 1,
+            "all": 1,
+        }
+    )
     assert not (tmp_path / "results").exists()
 
 
@@ -47,15 +59,18 @@ def test_a_sweep_expands_into_points_that_share_the_untouched_stages(tmp_path):
     assert "sweeps/grpo_lr_kl/grpo.lr_0.0001__grpo.kl_coef_0.04" in run.stdout
 
 
-@pytest.mark.parametrize("config, message", [
-    (["experiment=nope"], "unknown experiment 'nope'"),
-    (["experiment=ci", "sweep=nope"], "unknown sweep 'nope'"),
-    (["experiment=ci", "overrides=tasks=[pizza]"], "config key 'tasks'"),
-    (["experiment=ci", "overrides=grpo.lr=[1,"], "override 'grpo.lr=[1,'"),
-    (["experiment=ci", "overrides=grpo.no_such_key=1"], "no_such_key"),
-    (["experiment=1"], "['experiment']"),  # the schema's types
-    (["experiment=ci", "overrides=3"], "['overrides']"),
-])
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        (["experiment=nope"], "unknown experiment 'nope'"),
+        (["experiment=ci", "sweep=nope"], "unknown sweep 'nope'"),
+        (["experiment=ci", "overrides=tasks=[pizza]"], "config key 'tasks'"),
+        (["experiment=ci", "overrides=grpo.lr=[1,"], "override 'grpo.lr=[1,'"),
+        (["experiment=ci", "overrides=grpo.no_such_key=1"], "no_such_key"),
+        (["experiment=1"], "['experiment']"),  # the schema's types
+        (["experiment=ci", "overrides=3"], "['overrides']"),
+    ],
+)
 def test_bad_input_fails_at_dag_construction_naming_it(tmp_path, config, message):
     run = snakemake(tmp_path, "-n", "--config", *config)
     assert run.returncode != 0
@@ -63,14 +78,20 @@ def test_bad_input_fails_at_dag_construction_naming_it(tmp_path, config, message
     assert not (tmp_path / "results").exists()
 
 
-@pytest.mark.parametrize("config, named", [
-    (["experiment=ci", "seed=7"],
-     ["'seed'", "['experiment', 'overrides', 'sweep']", """overrides='["seed=7"]'"""]),
-    (["experiment=ci", 'overrides=["grpo.lrr=1"]'],
-     ["override 'grpo.lrr=1'", "did you mean 'grpo.lr'?"]),
-])
-def test_an_unknown_config_key_or_override_is_one_line_before_any_job(tmp_path, config,
-                                                                        named):
+@pytest.mark.parametrize(
+    "config, named",
+    [
+        (
+            ["experiment=ci", "seed=7"],
+            ["'seed'", "['experiment', 'overrides', 'sweep']", """overrides='["seed=7"]'"""],
+        ),
+        (
+            ["experiment=ci", 'overrides=["grpo.lrr=1"]'],
+            ["override 'grpo.lrr=1'", "did you mean 'grpo.lr'?"],
+        ),
+    ],
+)
+def test_an_unknown_config_key_or_override_is_one_line_before_any_job(tmp_path, config, named):
     run = snakemake(tmp_path, "-n", "--config", *config)
     output = run.stdout + run.stderr
     assert run.returncode == 2, output[-2000:]
@@ -90,11 +111,28 @@ def test_the_config_schema_lists_every_config_key_the_workflow_reads():
 
 def test_an_older_snakemake_than_the_pinned_one_is_refused(tmp_path):
     pinned = re.search(r'"snakemake==(\d+\.\d+)', (PROJECT / "pyproject.toml").read_text())[1]
-    older = ("import snakemake.common as c; c.__version__ = '9.0.0'; "
-             "from snakemake.cli import main; main()")
-    run = subprocess.run([sys.executable, "-c", older, "-s", str(SNAKEFILE), "-d", str(tmp_path),
-                          "-n", "--config", "experiment=ci"],
-                         capture_output=True, text=True, timeout=120, check=False)
+    older = (
+        "import snakemake.common as c; c.__version__ = '9.0.0'; "
+        "from snakemake.cli import main; main()"
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            older,
+            "-s",
+            str(SNAKEFILE),
+            "-d",
+            str(tmp_path),
+            "-n",
+            "--config",
+            "experiment=ci",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode != 0
     assert f"Expecting Snakemake version {pinned} or higher" in run.stdout + run.stderr
 
@@ -115,8 +153,13 @@ with SnakemakeApi(OutputSettings()) as api:
 
 
 def test_only_the_cheap_summary_rules_stay_off_the_cluster(tmp_path):
-    run = subprocess.run([sys.executable, "-c", LOCALRULES, str(SNAKEFILE), str(tmp_path)],
-                         capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", LOCALRULES, str(SNAKEFILE), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert json.loads(run.stdout.splitlines()[-1]) == ["all", "report", "sweep_summary"]
 
@@ -124,8 +167,13 @@ def test_only_the_cheap_summary_rules_stay_off_the_cluster(tmp_path):
 def test_lint_and_format_are_clean(tmp_path):
     lint = snakemake(tmp_path, "--lint", "--config", "experiment=ci")
     assert lint.returncode == 0 and "good condition" in lint.stdout + lint.stderr, lint.stdout
-    fmt = subprocess.run([sys.executable, "-m", "snakefmt", "--check", str(SNAKEFILE.parent)],
-                         capture_output=True, text=True, timeout=120, check=False)
+    fmt = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", str(SNAKEFILE.parent)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert fmt.returncode == 0, fmt.stderr
 
 
@@ -176,12 +224,10 @@ def test_nothing_reruns_and_a_grpo_change_reruns_only_grpo_downstream(ci_run):
     again = snakemake(ci_run, "-n", "--config", "experiment=ci")
     assert again.returncode == 0
     assert "Nothing to be done" in again.stdout + again.stderr
-    changed = snakemake(ci_run, "-n", "--config", "experiment=ci",
-                        "overrides=grpo.kl_coef=0.0")
+    changed = snakemake(ci_run, "-n", "--config", "experiment=ci", "overrides=grpo.kl_coef=0.0")
     assert changed.returncode == 0, changed.stderr[-2000:]
     # GRPO of both tasks, the four GRPO evaluations (2x2 matrix), the report
-    assert job_counts(changed.stdout) == Counter(
-        {"grpo": 2, "evaluate": 4, "report": 1, "all": 1})
+    assert job_counts(changed.stdout) == Counter({"grpo": 2, "evaluate": 4, "report": 1, "all": 1})
 
 
 @pytest.mark.slow

@@ -40,13 +40,21 @@ def main(cfg: DictConfig) -> None:
     if other:
         raise StageError(f"{source}: holds steps of other tasks {other}")
     val_layouts = split_layouts([r["layout"] for r in records], fraction, cfg.seed)
-    parts = {"train": [r for r in records if r["layout"] not in val_layouts],
-             "val": [r for r in records if r["layout"] in val_layouts]}
+    parts = {
+        "train": [r for r in records if r["layout"] not in val_layouts],
+        "val": [r for r in records if r["layout"] in val_layouts],
+    }
     out = stage_root(cfg, "datasets") / "datasets" / task
-    manifest = {"task": task, "source": str(source),
-                "source_sha256": sha256_file(source),
-                "template": template, "template_hash": template_hash(template),
-                "reward_mode": reward_mode, "files": {}, "layouts": {}}
+    manifest = {
+        "task": task,
+        "source": str(source),
+        "source_sha256": sha256_file(source),
+        "template": template,
+        "template_hash": template_hash(template),
+        "reward_mode": reward_mode,
+        "files": {},
+        "layouts": {},
+    }
     for split, part in parts.items():
         sft, rl = rows(part, task, template, reward_mode)
         for kind, table_rows, schema in (("sft", sft, SFT_SCHEMA), ("rl", rl, RL_SCHEMA)):
@@ -56,9 +64,14 @@ def main(cfg: DictConfig) -> None:
         manifest["layouts"][split] = sorted({r["layout"] for r in part})
     write_text(out / "config.yaml", to_yaml(cfg))
     write_json(out / "manifest.json", manifest)  # last: it marks the stage done
-    log.info("%s: %d train / %d val steps (%d / %d layouts)", task, len(parts["train"]),
-             len(parts["val"]), len(manifest["layouts"]["train"]),
-             len(manifest["layouts"]["val"]))
+    log.info(
+        "%s: %d train / %d val steps (%d / %d layouts)",
+        task,
+        len(parts["train"]),
+        len(parts["val"]),
+        len(manifest["layouts"]["train"]),
+        len(manifest["layouts"]["val"]),
+    )
 
 
 if __name__ == "__main__":

@@ -31,18 +31,36 @@ from stgrpo.io import atomic_open, sha256_file
 
 ABILITY = "planning"
 MESSAGE = pa.struct([("role", pa.string()), ("content", pa.string())])
-SFT_SCHEMA = pa.schema([("messages", pa.list_(MESSAGE)), ("task", pa.string()),
-                        ("layout", pa.string()), ("step", pa.int64())])
-EXTRA_INFO = pa.struct([
-    ("task", pa.string()), ("layout", pa.string()), ("episode", pa.int64()),
-    ("step", pa.int64()), ("index", pa.int64()), ("optimal_actions", pa.list_(pa.string())),
-    ("reward_mode", pa.string()), ("template", pa.string()), ("template_hash", pa.string()),
-])
-RL_SCHEMA = pa.schema([
-    ("data_source", pa.string()), ("prompt", pa.list_(MESSAGE)), ("ability", pa.string()),
-    ("reward_model", pa.struct([("style", pa.string()), ("ground_truth", pa.string())])),
-    ("extra_info", EXTRA_INFO),
-])
+SFT_SCHEMA = pa.schema(
+    [
+        ("messages", pa.list_(MESSAGE)),
+        ("task", pa.string()),
+        ("layout", pa.string()),
+        ("step", pa.int64()),
+    ]
+)
+EXTRA_INFO = pa.struct(
+    [
+        ("task", pa.string()),
+        ("layout", pa.string()),
+        ("episode", pa.int64()),
+        ("step", pa.int64()),
+        ("index", pa.int64()),
+        ("optimal_actions", pa.list_(pa.string())),
+        ("reward_mode", pa.string()),
+        ("template", pa.string()),
+        ("template_hash", pa.string()),
+    ]
+)
+RL_SCHEMA = pa.schema(
+    [
+        ("data_source", pa.string()),
+        ("prompt", pa.list_(MESSAGE)),
+        ("ability", pa.string()),
+        ("reward_model", pa.struct([("style", pa.string()), ("ground_truth", pa.string())])),
+        ("extra_info", EXTRA_INFO),
+    ]
+)
 
 
 def split_layouts(layouts: Sequence[str], val_fraction: float, seed: int) -> set[str]:
@@ -61,26 +79,50 @@ def rows(records: list[dict], task: str, template: str, reward_mode: str):
     """(SFT rows, RL rows) for the given step records, in file order."""
     sft, rl = [], []
     fingerprint = template_hash(template)
-    thought_key = {"plan": "thought", "lookup": "lookup_thought",
-                   "aim": "aim_thought"}[template_option(template, "thought")]
+    thought_key = {"plan": "thought", "lookup": "lookup_thought", "aim": "aim_thought"}[
+        template_option(template, "thought")
+    ]
     for index, record in enumerate(records):
-        prompt = build_messages(record["observation"], record["valid_actions"], template,
-                                record.get("state"), record.get("recipe"), record.get("items"),
-                                record.get("progress"))
-        answer = {"role": "assistant",
-                  "content": format_response(record[thought_key], record["action"])}
-        sft.append({"messages": [*prompt, answer], "task": task, "layout": record["layout"],
-                    "step": record["step"]})
-        rl.append({
-            "data_source": f"stgrpo/{task}", "prompt": prompt, "ability": ABILITY,
-            "reward_model": {"style": "rule", "ground_truth": record["action"]},
-            "extra_info": {
-                "task": task, "layout": record["layout"], "episode": record["episode"],
-                "step": record["step"], "index": index,
-                "optimal_actions": list(record["optimal_actions"]),
-                "reward_mode": reward_mode, "template": template, "template_hash": fingerprint,
-            },
-        })
+        prompt = build_messages(
+            record["observation"],
+            record["valid_actions"],
+            template,
+            record.get("state"),
+            record.get("recipe"),
+            record.get("items"),
+            record.get("progress"),
+        )
+        answer = {
+            "role": "assistant",
+            "content": format_response(record[thought_key], record["action"]),
+        }
+        sft.append(
+            {
+                "messages": [*prompt, answer],
+                "task": task,
+                "layout": record["layout"],
+                "step": record["step"],
+            }
+        )
+        rl.append(
+            {
+                "data_source": f"stgrpo/{task}",
+                "prompt": prompt,
+                "ability": ABILITY,
+                "reward_model": {"style": "rule", "ground_truth": record["action"]},
+                "extra_info": {
+                    "task": task,
+                    "layout": record["layout"],
+                    "episode": record["episode"],
+                    "step": record["step"],
+                    "index": index,
+                    "optimal_actions": list(record["optimal_actions"]),
+                    "reward_mode": reward_mode,
+                    "template": template,
+                    "template_hash": fingerprint,
+                },
+            }
+        )
     return sft, rl
 
 
@@ -116,8 +158,9 @@ def load_sft_for_trl(path: str | Path):
 
     table = read_checked(path, SFT_SCHEMA)
     messages = table.column("messages").to_pylist()
-    return Dataset.from_dict({"prompt": [m[:-1] for m in messages],
-                              "completion": [m[-1:] for m in messages]})
+    return Dataset.from_dict(
+        {"prompt": [m[:-1] for m in messages], "completion": [m[-1:] for m in messages]}
+    )
 
 
 def load_rl_for_trl(path: str | Path):
@@ -125,8 +168,10 @@ def load_rl_for_trl(path: str | Path):
     from datasets import Dataset
 
     table = read_checked(path, RL_SCHEMA)
-    return Dataset.from_dict({
-        "prompt": table.column("prompt").to_pylist(),
-        "ground_truth": [r["ground_truth"] for r in table.column("reward_model").to_pylist()],
-        "extra_info": table.column("extra_info").to_pylist(),
-    })
+    return Dataset.from_dict(
+        {
+            "prompt": table.column("prompt").to_pylist(),
+            "ground_truth": [r["ground_truth"] for r in table.column("reward_model").to_pylist()],
+            "extra_info": table.column("extra_info").to_pylist(),
+        }
+    )

@@ -31,8 +31,9 @@ _USER_V1 = "{state}\n\nGoal: {goal}\n\nValid actions:\n{actions}\n\nWhat is your
 # trained on one dish can read another's), one line per item, unnumbered valid actions and
 # a short constant system text; its answers' thoughts spell out the lookups behind the action
 # ("I need patty1 at table4. I am at table1.").
-_SYSTEM_LOOKUP_V1 = ("You are a robot chef. Answer with a thought, then one valid action:\n"
-                     "Thought: ...\nAction: ...")
+_SYSTEM_LOOKUP_V1 = (
+    "You are a robot chef. Answer with a thought, then one valid action:\nThought: ...\nAction: ..."
+)
 _USER_LOOKUP_V1 = "Recipe: {goal}\n{state}\nValid actions:\n{actions}"
 
 # react-dish-v1 (CPU scale): react-lookup-v1's recipe and item lines, the dish's progress read
@@ -51,13 +52,31 @@ _USER_DISH_V1 = "Recipe: {goal}\n{progress}\n{state}\nValid actions:\n{actions}"
 TEMPLATES = {
     "react-v1": {"state": "observation", "system": _SYSTEM_V1, "user": _USER_V1},
     "react-compact-v1": {"state": "compact", "system": _SYSTEM_V1, "user": _USER_V1},
-    "react-lookup-v1": {"state": "items", "goal": "recipe", "actions": "plain",
-                        "thought": "lookup", "system": _SYSTEM_LOOKUP_V1,
-                        "user": _USER_LOOKUP_V1},
-    "react-dish-v1": {"state": "items", "goal": "recipe", "actions": "plain",
-                      "thought": "aim", "system": "", "user": _USER_DISH_V1},
-    "react-dish-v2": {"state": "items", "goal": "recipe", "actions": "plain",
-                      "thought": "aim", "system": "", "user": _USER_DISH_V1, "indent": " "},
+    "react-lookup-v1": {
+        "state": "items",
+        "goal": "recipe",
+        "actions": "plain",
+        "thought": "lookup",
+        "system": _SYSTEM_LOOKUP_V1,
+        "user": _USER_LOOKUP_V1,
+    },
+    "react-dish-v1": {
+        "state": "items",
+        "goal": "recipe",
+        "actions": "plain",
+        "thought": "aim",
+        "system": "",
+        "user": _USER_DISH_V1,
+    },
+    "react-dish-v2": {
+        "state": "items",
+        "goal": "recipe",
+        "actions": "plain",
+        "thought": "aim",
+        "system": "",
+        "user": _USER_DISH_V1,
+        "indent": " ",
+    },
 }
 # Optional template keys, with the value a template without them has (the older templates
 # keep their exact text and hash): `goal` text | recipe (kitchen.text.recipe), `actions`
@@ -97,10 +116,15 @@ def template_option(template: str, key: str) -> str:
     return _template(template).get(key, TEMPLATE_DEFAULTS[key])
 
 
-def build_messages(observation: str, valid_actions: list[str],
-                   template: str = DEFAULT_TEMPLATE, compact: str | None = None,
-                   recipe: str | None = None, items: str | None = None,
-                   progress: str | None = None) -> list[dict[str, str]]:
+def build_messages(
+    observation: str,
+    valid_actions: list[str],
+    template: str = DEFAULT_TEMPLATE,
+    compact: str | None = None,
+    recipe: str | None = None,
+    items: str | None = None,
+    progress: str | None = None,
+) -> list[dict[str, str]]:
     """The chat for one decision: [system, user] ([user] for a template without system
     text). `compact` is the compact state text, `recipe` the goal as a recipe, `items` the
     item-per-line state text (kitchen.text.item_state) and `progress` the dish's progress
@@ -128,8 +152,10 @@ def build_messages(observation: str, valid_actions: list[str],
         actions = "\n".join(valid_actions)
     else:
         actions = "\n".join(f"{n}. {action}" for n, action in enumerate(valid_actions, 1))
-    user = {"role": "user", "content": parts["user"].format(state=state, goal=goal,
-                                                            actions=actions, **fields)}
+    user = {
+        "role": "user",
+        "content": parts["user"].format(state=state, goal=goal, actions=actions, **fields),
+    }
     return [{"role": "system", "content": parts["system"]}, user] if parts["system"] else [user]
 
 
@@ -184,8 +210,9 @@ def parser_source() -> str:
     """The source of the code here that reads an answer (`parse_response` and what it
     uses), which the reward's hash covers."""
     patterns = f"_FORMAT = {_FORMAT.pattern!r}, {_FORMAT.flags}\n_ACTION = {_ACTION.pattern!r}\n"
-    return patterns + "".join(inspect.getsource(code)
-                              for code in (Response, parse_response, normalise))
+    return patterns + "".join(
+        inspect.getsource(code) for code in (Response, parse_response, normalise)
+    )
 
 
 def _template(name: str) -> dict[str, str]:

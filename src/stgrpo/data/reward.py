@@ -41,8 +41,9 @@ def reward_hash() -> str:
     return code_hash(Path(__file__).read_text(), parser_source())
 
 
-def components(response: str, expert_action: str, optimal_actions: Sequence[str] = (),
-               mode: str = "expert") -> tuple[bool, bool]:
+def components(
+    response: str, expert_action: str, optimal_actions: Sequence[str] = (), mode: str = "expert"
+) -> tuple[bool, bool]:
     """(well formed, correct action) of one response."""
     if mode not in MODES:
         raise ValueError(f"reward mode must be one of {MODES}, got {mode!r}")
@@ -56,8 +57,9 @@ def components(response: str, expert_action: str, optimal_actions: Sequence[str]
     return parsed.well_formed, correct
 
 
-def score(response: str, expert_action: str, optimal_actions: Sequence[str] = (),
-          mode: str = "expert") -> float:
+def score(
+    response: str, expert_action: str, optimal_actions: Sequence[str] = (), mode: str = "expert"
+) -> float:
     well_formed, correct = components(response, expert_action, optimal_actions, mode)
     return FORMAT_SCORE * well_formed + ACTION_SCORE * correct
 
@@ -69,8 +71,10 @@ def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kw
 
 def trl_reward(completions, ground_truth, extra_info=None, **kwargs) -> list[float]:
     """TRL GRPOTrainer reward function: one score per completion (text or message list)."""
-    return [FORMAT_SCORE * f + ACTION_SCORE * a
-            for f, a in _trl_components(completions, ground_truth, extra_info, kwargs)]
+    return [
+        FORMAT_SCORE * f + ACTION_SCORE * a
+        for f, a in _trl_components(completions, ground_truth, extra_info, kwargs)
+    ]
 
 
 def format_reward(completions, ground_truth, extra_info=None, **kwargs) -> list[float]:
@@ -89,8 +93,10 @@ TRL_REWARD_WEIGHTS = (FORMAT_SCORE, ACTION_SCORE)
 
 def _trl_components(completions, ground_truth, extra_info, kwargs):
     extras = extra_info if extra_info is not None else [None] * len(completions)
-    return [components(_text(completion), truth, *_mode_and_optimal(extra, kwargs))
-            for completion, truth, extra in zip(completions, ground_truth, extras, strict=True)]
+    return [
+        components(_text(completion), truth, *_mode_and_optimal(extra, kwargs))
+        for completion, truth, extra in zip(completions, ground_truth, extras, strict=True)
+    ]
 
 
 def _mode_and_optimal(extra_info, kwargs) -> tuple[list[str], str]:

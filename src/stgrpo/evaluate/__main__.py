@@ -67,8 +67,10 @@ def load_panel(results: Path, task: str):
     expected = json.loads(meta_path.read_text()).get("panel_hash")
     actual = panel_hash(layouts)
     if expected != actual:
-        raise StageError(f"{path}: panel hash {actual} does not match {expected} in "
-                         f"{meta_path} (the panel changed; rebuild the layouts)")
+        raise StageError(
+            f"{path}: panel hash {actual} does not match {expected} in "
+            f"{meta_path} (the panel changed; rebuild the layouts)"
+        )
     wrong = sorted({layout.task for layout in layouts} - {task})
     if wrong:
         raise StageError(f"{path}: holds layouts of other tasks {wrong}")
@@ -79,8 +81,10 @@ def turn_limit(timeout, task: str, optimal: int | None) -> int:
     if timeout == "paper":
         return get_task(task).timeout
     if optimal is None:
-        raise StageError("eval.timeout as a multiple of the optimal length needs "
-                         "optimal_steps in the panel's layout records")
+        raise StageError(
+            "eval.timeout as a multiple of the optimal length needs "
+            "optimal_steps in the panel's layout records"
+        )
     return math.ceil(float(timeout) * optimal)
 
 
@@ -97,8 +101,7 @@ def make_policy(cfg: DictConfig) -> Policy:
     if e.policy == "checkpoint":
         model = stage_dir(cfg, e.stage, e.train_task)
         if not (model / "config.json").is_file():
-            raise StageError(f"checkpoint {model} not found (train {e.train_task} {e.stage} "
-                             f"first)")
+            raise StageError(f"checkpoint {model} not found (train {e.train_task} {e.stage} first)")
     else:
         model = require(cfg, "model.path", str)
     return chat_policy(cfg, "eval", str(model))
@@ -106,8 +109,11 @@ def make_policy(cfg: DictConfig) -> Policy:
 
 def chat_policy(cfg: DictConfig, group: str, model: str) -> ChatPolicy:
     """A language model policy with the backend, sampling and template of `group`."""
-    return ChatPolicy(backend_from_config(cfg, group, model), sampling_from_config(cfg, group),
-                      cfg[group].template)
+    return ChatPolicy(
+        backend_from_config(cfg, group, model),
+        sampling_from_config(cfg, group),
+        cfg[group].template,
+    )
 
 
 def check(cfg: DictConfig) -> None:
@@ -120,16 +126,25 @@ def check(cfg: DictConfig) -> None:
         require(cfg, "eval.stage", str, choices=STAGES)
     timeout = require(cfg, "eval.timeout", (str, int, float))
     if timeout != "paper" and (isinstance(timeout, str) or timeout <= 0):
-        raise ConfigError(f"config key 'eval.timeout' must be 'paper' or a positive multiple "
-                          f"of the optimal length, got {timeout!r}")
+        raise ConfigError(
+            f"config key 'eval.timeout' must be 'paper' or a positive multiple "
+            f"of the optimal length, got {timeout!r}"
+        )
 
 
 def episode_record(episode: Episode, index: int) -> dict:
-    return {"episode": index, "layout": layout_id(episode.layout),
-            "success": episode.env.success, "steps": episode.env.steps,
-            "max_steps": episode.env.max_steps, "optimal_steps": episode.optimal_steps,
-            "invalid": episode.invalid, "actions": [s["action"] for s in episode.steps],
-            "thoughts": [s["thought"] for s in episode.steps], "replies": episode.replies}
+    return {
+        "episode": index,
+        "layout": layout_id(episode.layout),
+        "success": episode.env.success,
+        "steps": episode.env.steps,
+        "max_steps": episode.env.max_steps,
+        "optimal_steps": episode.optimal_steps,
+        "invalid": episode.invalid,
+        "actions": [s["action"] for s in episode.steps],
+        "thoughts": [s["thought"] for s in episode.steps],
+        "replies": episode.replies,
+    }
 
 
 def main(cfg: DictConfig) -> None:
@@ -137,28 +152,45 @@ def main(cfg: DictConfig) -> None:
     task = cfg.task
     panel, panel_fingerprint = load_panel(stage_root(cfg, "layouts"), task)
     policy = make_policy(cfg)  # loads the model: a bad checkpoint fails before any rollout
-    episodes = [start_episode(layout, optimal, turn_limit(cfg.eval.timeout, task, optimal))
-                for layout, optimal in panel for _ in range(cfg.eval.episodes_per_layout)]
+    episodes = [
+        start_episode(layout, optimal, turn_limit(cfg.eval.timeout, task, optimal))
+        for layout, optimal in panel
+        for _ in range(cfg.eval.episodes_per_layout)
+    ]
     play(episodes, _Progress(policy, max(e.env.max_steps for e in episodes)))
     records = [episode_record(e, i) for i, e in enumerate(episodes)]
     identity = model_id(cfg)
-    metrics = {"model_id": identity, "task": task, "policy": cfg.eval.policy,
-               "panel_hash": panel_fingerprint, "template": cfg.eval.template,
-               "template_hash": template_hash(cfg.eval.template), "timeout": cfg.eval.timeout,
-               **summarise_episodes(records, seed=cfg.seed)}
+    metrics = {
+        "model_id": identity,
+        "task": task,
+        "policy": cfg.eval.policy,
+        "panel_hash": panel_fingerprint,
+        "template": cfg.eval.template,
+        "template_hash": template_hash(cfg.eval.template),
+        "timeout": cfg.eval.timeout,
+        **summarise_episodes(records, seed=cfg.seed),
+    }
     first = require(cfg, "eval.paper_panel", int, minimum=0)
     if 0 < first < len(panel):  # the paper's 10-layout panel, reported beside the full one
         metrics["paper_panel"] = summarise_episodes(
-            records[:first * cfg.eval.episodes_per_layout], seed=cfg.seed)
+            records[: first * cfg.eval.episodes_per_layout], seed=cfg.seed
+        )
     out = eval_dir(cfg, identity, task)
     write_jsonl(out / "episodes.jsonl", records)
     if cfg.eval.get("render", False):
         render_examples(episodes, out)
     write_text(out / "config.yaml", to_yaml(cfg))
     write_json(out / "metrics.json", metrics)  # last: it marks the stage done
-    log.info("%s on %s: SR %.2f [%.2f, %.2f], ASAT %.1f, ASST %s (n=%d)", identity, task,
-             metrics["sr"], *metrics["sr_ci"], metrics["asat"],
-             "-" if metrics["asst"] is None else f"{metrics['asst']:.1f}", metrics["n"])
+    log.info(
+        "%s on %s: SR %.2f [%.2f, %.2f], ASAT %.1f, ASST %s (n=%d)",
+        identity,
+        task,
+        metrics["sr"],
+        *metrics["sr_ci"],
+        metrics["asat"],
+        "-" if metrics["asst"] is None else f"{metrics['asst']:.1f}",
+        metrics["n"],
+    )
 
 
 def render_examples(episodes: list[Episode], out: Path) -> None:
@@ -180,7 +212,7 @@ def render_examples(episodes: list[Episode], out: Path) -> None:
 
 
 def _short(title: str, width: int = 38) -> str:
-    return title if len(title) <= width else title[:width - 3] + "..."
+    return title if len(title) <= width else title[: width - 3] + "..."
 
 
 class _Progress:

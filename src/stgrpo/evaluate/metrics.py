@@ -30,8 +30,9 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     return (low, high)
 
 
-def bootstrap_interval(values: Sequence[float], seed: int = 0, resamples: int = 2000,
-                       level: float = 0.95) -> tuple[float, float] | None:
+def bootstrap_interval(
+    values: Sequence[float], seed: int = 0, resamples: int = 2000, level: float = 0.95
+) -> tuple[float, float] | None:
     """Percentile bootstrap interval of the mean (None for no values)."""
     if not values:
         return None
@@ -53,9 +54,12 @@ def summarise_episodes(episodes: Sequence[dict], seed: int = 0) -> dict:
     ratios = [e["steps"] / e["optimal_steps"] for e in wins if e.get("optimal_steps")]
     sr_low, sr_high = wilson_interval(len(wins), n)
     return {
-        "n": n, "successes": len(wins),
-        "sr": len(wins) / n if n else None, "sr_ci": [sr_low, sr_high],
-        "asat": sum(steps) / n if n else None, "asat_ci": _list(bootstrap_interval(steps, seed)),
+        "n": n,
+        "successes": len(wins),
+        "sr": len(wins) / n if n else None,
+        "sr_ci": [sr_low, sr_high],
+        "asat": sum(steps) / n if n else None,
+        "asat_ci": _list(bootstrap_interval(steps, seed)),
         "asst": sum(win_steps) / len(wins) if wins else None,
         "asst_ci": _list(bootstrap_interval(win_steps, seed)),
         "invalid_rate": sum(e["invalid"] for e in episodes) / turns if turns else 0.0,

@@ -33,8 +33,9 @@ class PlannerPolicy:
         world, state = episode.env.world, episode.env.state
         cached = self._solutions.get(id(episode))
         if cached is None or state not in cached[0].steps_to_go:
-            solution = solve(world, start=state, heuristic=AssemblyHeuristic(world),
-                             max_states=self.max_states)
+            solution = solve(
+                world, start=state, heuristic=AssemblyHeuristic(world), max_states=self.max_states
+            )
             cached = (solution, ActionVocabulary(world))
             self._solutions[id(episode)] = cached
         solution, vocabulary = cached
@@ -64,8 +65,10 @@ class RandomPolicy:
         self._rngs: dict[int, random.Random] = {}
 
     def replies(self, episodes: Sequence[Episode], turn: int) -> list[str]:
-        return [format_response("Pick at random.", self._rng(e).choice(e.valid_actions))
-                for e in episodes]
+        return [
+            format_response("Pick at random.", self._rng(e).choice(e.valid_actions))
+            for e in episodes
+        ]
 
     def _rng(self, episode: Episode) -> random.Random:
         if id(episode) not in self._rngs:

@@ -39,10 +39,17 @@ def run_planner(cfg: DictConfig, task: str, layouts: list[tuple[Layout, int | No
     max_states = require(cfg, "expert.max_states", int, minimum=1)
     workers = require(cfg, "expert.workers", int, minimum=1)
     # The tie-break seed of a layout depends on its hash, not its position in the file.
-    jobs = [(layout, f"{cfg.seed}:{layout.content_hash}", tie_break, max_states)
-            for layout, _ in layouts]
-    results = ordered_map(recipe_episode if recipe else planner_episode, jobs, workers,
-                          desc=f"{cfg.expert.name} {task}", unit="layout")
+    jobs = [
+        (layout, f"{cfg.seed}:{layout.content_hash}", tie_break, max_states)
+        for layout, _ in layouts
+    ]
+    results = ordered_map(
+        recipe_episode if recipe else planner_episode,
+        jobs,
+        workers,
+        desc=f"{cfg.expert.name} {task}",
+        unit="layout",
+    )
     records, kept, skipped = [], [], []
     for (layout, optimal), result in zip(layouts, results, strict=True):
         if isinstance(result, str):
@@ -52,9 +59,15 @@ def run_planner(cfg: DictConfig, task: str, layouts: list[tuple[Layout, int | No
             log.warning("skipped %s", reason)
             skipped.append(layout.content_hash)
             continue
-        records += episode_records(result, expert=cfg.expert.name, task=task, layout=layout,
-                                   episode=len(kept), optimal_steps=optimal,
-                                   turns=len(result))
+        records += episode_records(
+            result,
+            expert=cfg.expert.name,
+            task=task,
+            layout=layout,
+            episode=len(kept),
+            optimal_steps=optimal,
+            turns=len(result),
+        )
         kept.append((len(result), optimal))
     return records, summarise(cfg.expert.name, task, kept, len(layouts), skipped)
 
@@ -69,8 +82,9 @@ def main(cfg: DictConfig) -> None:
         except NotARecipeError as exc:
             raise ConfigError(f"expert=recipe cannot cook task {task!r}: {exc}") from None
     source = stage_root(cfg, "layouts") / "layouts" / task / "train.jsonl"
-    layouts = [(layout, record.get("optimal_steps"))
-               for layout, record in read_layout_records(source)]
+    layouts = [
+        (layout, record.get("optimal_steps")) for layout, record in read_layout_records(source)
+    ]
     if not layouts:
         raise StageError(f"{source}: no layouts")
     if kind in ("planner", "recipe"):
@@ -80,15 +94,22 @@ def main(cfg: DictConfig) -> None:
 
         records, summary = run_llm_expert(cfg, task, layouts)
     if not records:
-        raise StageError(f"{name} expert: no trajectory of {task} was kept "
-                         f"({summary['attempts']} attempts)")
+        raise StageError(
+            f"{name} expert: no trajectory of {task} was kept ({summary['attempts']} attempts)"
+        )
     out = stage_root(cfg, "trajectories") / "trajectories" / name
     write_trajectories(out / f"{task}.jsonl", records)
     write_json(out / f"{task}.summary.json", summary)
     write_text(out / f"{task}.config.yaml", to_yaml(cfg))
-    log.info("%s %s: kept %d of %d, mean length %s (optimal %s)", name, task,
-             summary["kept"], summary["attempts"], summary["mean_length"],
-             summary["mean_optimal_length"])
+    log.info(
+        "%s %s: kept %d of %d, mean length %s (optimal %s)",
+        name,
+        task,
+        summary["kept"],
+        summary["attempts"],
+        summary["mean_length"],
+        summary["mean_optimal_length"],
+    )
 
 
 if __name__ == "__main__":

@@ -90,21 +90,29 @@ class AssemblyHeuristic:
                 entry(first).clear = True
         self.items = list(items.values())
         for g in self.items:
-            g.has_location = g.below is not None or g.on_station is not None or bool(
-                g.at_station)
+            g.has_location = g.below is not None or g.on_station is not None or bool(g.at_station)
         for g in self.items:
             g.destination = _destination_term(g, items)
         item_vars = sorted({g.term.index for g in self.items if g.term.is_variable})
-        self.station_vars = sorted({t.index for g in self.items
-                                    for t in [g.on_station, *g.at_station]
-                                    if t is not None and t.is_variable})
+        self.station_vars = sorted(
+            {
+                t.index
+                for g in self.items
+                for t in [g.on_station, *g.at_station]
+                if t is not None and t.is_variable
+            }
+        )
         self.station_kind = {v: goal.variables[v].kind for v in self.station_vars}
         self.remaining_cuts = world.cuts_needed
         # Every (item binding, station assignment) compiled once: the per-state work is then
         # plain lookups. A station variable is assigned a station of its kind or ELSEWHERE.
-        station_options = [[ELSEWHERE, *(i for i, kind in enumerate(world.station_kinds)
-                                         if kind == self.station_kind[v])]
-                           for v in self.station_vars]
+        station_options = [
+            [
+                ELSEWHERE,
+                *(i for i, kind in enumerate(world.station_kinds) if kind == self.station_kind[v]),
+            ]
+            for v in self.station_vars
+        ]
         self.bindings = []  # per binding: (goal objects, {station choice: scenario})
         for binding in _item_bindings(goal.variables, item_vars):
             goal_objects = tuple(_object(g.term, binding) for g in self.items)
@@ -181,11 +189,17 @@ class _Scenario:
                 self.floor.append((obj, on_station))
             elif on_station == ELSEWHERE:
                 kind = heuristic.station_kind[g.on_station.index]
-                self.open_floors.append(
-                    [i for i, k in enumerate(world.station_kinds) if k == kind])
-            self.goal_of[obj] = (g.bits, g.has_location, station(g.destination), on_station,
-                                 tuple(station(t) for t in g.at_station), under, g.clear,
-                                 g.process_station)
+                self.open_floors.append([i for i, k in enumerate(world.station_kinds) if k == kind])
+            self.goal_of[obj] = (
+                g.bits,
+                g.has_location,
+                station(g.destination),
+                on_station,
+                tuple(station(t) for t in g.at_station),
+                under,
+                g.clear,
+                g.process_station,
+            )
 
     def cost(self, state: State, view: View, bound: int | None) -> int:
         """Stops early once it reaches `bound` (a min so far): costs only add up."""
@@ -201,8 +215,11 @@ class _Scenario:
         carried_out: dict[int, int] = defaultdict(int)  # station -> counted carries out
         # A station that must receive a goal item directly on its floor, which is not there
         # now, must first be emptied: everything on it is taken off.
-        cleared = {station for obj, station in self.floor
-                   if where[obj] != station or below[obj] != ON_STATION}
+        cleared = {
+            station
+            for obj, station in self.floor
+            if where[obj] != station or below[obj] != ON_STATION
+        }
         # A floor left ELSEWHERE is a station holding no goal item now, emptied first (its
         # items taken, carried off, put; each carry is a move out of it). None left: this
         # choice is impossible.
@@ -224,10 +241,17 @@ class _Scenario:
                     continue
                 bits, has_location, goal_station, on_station, at_stations, _, _, pstation = entry
                 process = bits and self._processing(state, bits, obj)
-                placed = has_location and not bad_below and (
-                    (obj not in under or below[obj] == under[obj])
-                    and (on_station is None or (below[obj] == ON_STATION and here == on_station))
-                    and (not at_stations or all(here == s for s in at_stations)))
+                placed = (
+                    has_location
+                    and not bad_below
+                    and (
+                        (obj not in under or below[obj] == under[obj])
+                        and (
+                            on_station is None or (below[obj] == ON_STATION and here == on_station)
+                        )
+                        and (not at_stations or all(here == s for s in at_stations))
+                    )
+                )
                 if process:
                     cost += process
                     if not (below[obj] == ON_STATION and kinds[here] == pstation):
@@ -294,15 +318,18 @@ class _Scenario:
                 top = position == last
                 clear = entry[6]
                 if obj in must_move or (clear and not top) or (obj in free_top and not top):
-                    if clear and not top and obj not in must_move and not blocked and all(
-                            o in goal_of and o not in must_move
-                            for o in stack[position + 1:]):
+                    if (
+                        clear
+                        and not top
+                        and obj not in must_move
+                        and not blocked
+                        and all(o in goal_of and o not in must_move for o in stack[position + 1 :])
+                    ):
                         cost += 3
                         carried_out[here] += 1
                     blocked = True
         to_take |= must_move
-        first_move = held == NOTHING and bool(to_take) and all(
-            where[o] != robot for o in to_take)
+        first_move = held == NOTHING and bool(to_take) and all(where[o] != robot for o in to_take)
         # Consecutive carries into a station need a move out of it in between (and one
         # first if the robot stands there); moves out that carry nothing counted are extra.
         extra = 0
@@ -318,12 +345,15 @@ class _Scenario:
             return 0
         actions = 0
         if missing & CUT:
-            done = max((t.count for t in state.timers
-                        if t.kind == "cut" and t.item == obj and not t.done), default=0)
+            done = max(
+                (t.count for t in state.timers if t.kind == "cut" and t.item == obj and not t.done),
+                default=0,
+            )
             actions += self.remaining_cuts[obj] - done
         for bit, kind in ((COOKED, "cook"), (FRIED, "fry")):
-            if missing & bit and not any(t.item == obj and t.kind == kind and not t.done
-                                         for t in state.timers):
+            if missing & bit and not any(
+                t.item == obj and t.kind == kind and not t.done for t in state.timers
+            ):
                 actions += 1
         return actions
 
@@ -353,8 +383,10 @@ def _item_bindings(variables, item_vars: list[int]) -> list[dict[int, int]]:
         if variables[v].kind in ITEM_KINDS:
             by_kind[variables[v].kind].append(v)
     per_kind = [
-        [dict(zip(vs, objects, strict=True))
-         for objects in itertools.permutations(variables[vs[0]].candidates, len(vs))]
+        [
+            dict(zip(vs, objects, strict=True))
+            for objects in itertools.permutations(variables[vs[0]].candidates, len(vs))
+        ]
         for vs in by_kind.values()
     ]
     bindings = []

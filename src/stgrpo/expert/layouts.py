@@ -57,18 +57,20 @@ class SplitSpec:
         solve = cfg.layouts[split].get("solve", True)
         for name, value in (("within_timeout", within), ("solve", solve)):
             if not isinstance(value, bool):
-                raise ConfigError(f"config key '{key}.{name}' must be true or false, "
-                                  f"got {value!r}")
+                raise ConfigError(f"config key '{key}.{name}' must be true or false, got {value!r}")
         if not solve and (within or split == "test"):
-            raise ConfigError(f"config key '{key}.solve' must be true for "
-                              f"{'the test panel' if split == 'test' else 'within_timeout'} "
-                              f"(optimal lengths are needed), got false")
+            raise ConfigError(
+                f"config key '{key}.solve' must be true for "
+                f"{'the test panel' if split == 'test' else 'within_timeout'} "
+                f"(optimal lengths are needed), got false"
+            )
         return cls(
             count=require(cfg, f"{key}.count", int, minimum=0),
             first_seed=require(cfg, f"{key}.first_seed", int, minimum=0),
             files=tuple(cfg.layouts[split].get("files") or ()),
             include_default=bool(cfg.layouts[split].get("include_default", False)),
-            max_optimal=get_task(cfg.task).timeout if within else None, solve=solve,
+            max_optimal=get_task(cfg.task).timeout if within else None,
+            solve=solve,
         )
 
 
@@ -86,9 +88,14 @@ def layout_id(layout: Layout) -> str:
     return f"{layout.task or '?'}/seed={layout.seed}/hash={layout.content_hash}"
 
 
-def build_split(task: str, spec: SplitSpec, exclude: set[str], max_states: int,
-                on_unsolvable: str, workers: int = 1,
-                ) -> tuple[list[Layout], list[int], list[str], list[str]]:
+def build_split(
+    task: str,
+    spec: SplitSpec,
+    exclude: set[str],
+    max_states: int,
+    on_unsolvable: str,
+    workers: int = 1,
+) -> tuple[list[Layout], list[int], list[str], list[str]]:
     """(layouts, their optimal lengths, ids of skipped unsolvable layouts, ids of layouts
     skipped because their optimal plan is longer than `spec.max_optimal`)."""
     layouts, lengths, skipped, too_long = [], [], [], []
@@ -100,8 +107,13 @@ def build_split(task: str, spec: SplitSpec, exclude: set[str], max_states: int,
             layouts.extend(candidates)
             lengths.extend([None] * len(candidates))
             return len(candidates)
-        results = ordered_map(optimal_steps, [(lay, max_states) for lay in candidates],
-                              workers, desc=f"layouts {task}", unit="layout")
+        results = ordered_map(
+            optimal_steps,
+            [(lay, max_states) for lay in candidates],
+            workers,
+            desc=f"layouts {task}",
+            unit="layout",
+        )
         kept_now = 0
         for layout, result in zip(candidates, results, strict=True):
             if isinstance(result, str):
@@ -132,8 +144,10 @@ def build_split(task: str, spec: SplitSpec, exclude: set[str], max_states: int,
                 if len(batch) == spec.count - kept:
                     break
         if not batch:
-            raise StageError(f"layouts: only {kept} of {spec.count} new {task} layouts from "
-                             f"seeds {spec.first_seed}..{spec.first_seed + 10 * spec.count + 99}")
+            raise StageError(
+                f"layouts: only {kept} of {spec.count} new {task} layouts from "
+                f"seeds {spec.first_seed}..{spec.first_seed + 10 * spec.count + 99}"
+            )
         kept += plan(batch)
     return layouts, lengths, skipped, too_long
 
@@ -158,14 +172,28 @@ def panel_hash(layouts: list[Layout]) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
-def write_split(directory: Path, split: str, layouts: list[Layout],
-                lengths: list[int | None], skipped: list[str], too_long: list[str]) -> None:
-    write_layouts(directory / f"{split}.jsonl", layouts,
-                  [{"optimal_steps": n, "split": split} for n in lengths])
+def write_split(
+    directory: Path,
+    split: str,
+    layouts: list[Layout],
+    lengths: list[int | None],
+    skipped: list[str],
+    too_long: list[str],
+) -> None:
+    write_layouts(
+        directory / f"{split}.jsonl",
+        layouts,
+        [{"optimal_steps": n, "split": split} for n in lengths],
+    )
     known = [n for n in lengths if n is not None]
-    meta = {"split": split, "layouts": len(layouts), "panel_hash": panel_hash(layouts),
-            "mean_optimal_steps": sum(known) / len(known) if known else None,
-            "skipped_unsolvable": skipped, "skipped_over_timeout": too_long}
+    meta = {
+        "split": split,
+        "layouts": len(layouts),
+        "panel_hash": panel_hash(layouts),
+        "mean_optimal_steps": sum(known) / len(known) if known else None,
+        "skipped_unsolvable": skipped,
+        "skipped_over_timeout": too_long,
+    }
     write_json(directory / f"{split}.meta.json", meta)
 
 
@@ -183,15 +211,19 @@ def main(cfg: DictConfig) -> None:
     built = {}
     exclude: set[str] = set()
     for split in SPLITS:  # train first: test excludes every train hash
-        built[split] = build_split(task, specs[split], exclude, max_states, on_unsolvable,
-                                   workers)
+        built[split] = build_split(task, specs[split], exclude, max_states, on_unsolvable, workers)
         exclude |= {layout.content_hash for layout in built[split][0]}
         if not built[split][0]:
             raise StageError(f"layouts: the {split} split of {task} is empty")
     for split in SPLITS:  # written only once both are complete
         write_split(directory, split, *built[split])
-        log.info("%s %s: %d layouts, mean optimal %.1f steps", task, split,
-                 len(built[split][0]), _mean(built[split][1]))
+        log.info(
+            "%s %s: %d layouts, mean optimal %.1f steps",
+            task,
+            split,
+            len(built[split][0]),
+            _mean(built[split][1]),
+        )
 
 
 def _mean(values: list[int | None]) -> float:

@@ -37,10 +37,17 @@ from stgrpo.rollout import ChatPolicy, Episode, play, start_episode
 log = logging.getLogger(__name__)
 
 
-def sample_trajectories(layouts: list[tuple[Layout, int | None]], backend: ChatBackend, *,
-                        target: int, max_attempts: int, batch_size: int, sampling: Sampling,
-                        template: str, max_steps: int | None = None,
-                        ) -> tuple[list[Episode], int, list[int]]:
+def sample_trajectories(
+    layouts: list[tuple[Layout, int | None]],
+    backend: ChatBackend,
+    *,
+    target: int,
+    max_attempts: int,
+    batch_size: int,
+    sampling: Sampling,
+    template: str,
+    max_steps: int | None = None,
+) -> tuple[list[Episode], int, list[int]]:
     """(successful episodes in attempt order, attempts made, turns of every attempt)."""
     kept: list[Episode] = []
     all_turns: list[int] = []
@@ -48,8 +55,9 @@ def sample_trajectories(layouts: list[tuple[Layout, int | None]], backend: ChatB
     progress = tqdm(total=target, desc="llm expert", unit="success")
     while len(kept) < target and attempts < max_attempts:
         wave = min(batch_size, max_attempts - attempts)
-        episodes = [start_episode(*layouts[(attempts + i) % len(layouts)], max_steps)
-                    for i in range(wave)]
+        episodes = [
+            start_episode(*layouts[(attempts + i) % len(layouts)], max_steps) for i in range(wave)
+        ]
         wave_sampling = replace(sampling, seed=sampling.seed + attempts)
         play(episodes, ChatPolicy(backend, wave_sampling, template))
         attempts += wave
@@ -76,8 +84,12 @@ def annotate_optimal(episode: Episode, max_states: int) -> None:
         step["steps_to_go"] = solution.steps_to_go[state]
 
 
-def run_llm_expert(cfg: DictConfig, task: str, layouts: list[tuple[Layout, int | None]],
-                   backend: ChatBackend | None = None):
+def run_llm_expert(
+    cfg: DictConfig,
+    task: str,
+    layouts: list[tuple[Layout, int | None]],
+    backend: ChatBackend | None = None,
+):
     """The `expert` stage with `expert.kind=llm`: (step records, summary)."""
     e = cfg.expert
     target = require(cfg, "expert.target", int, minimum=1)
@@ -86,27 +98,40 @@ def run_llm_expert(cfg: DictConfig, task: str, layouts: list[tuple[Layout, int |
     template = require(cfg, "expert.template", str, choices=sorted(TEMPLATES))
     max_steps = e.get("max_steps")
     if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 1):
-        raise ConfigError(f"config key 'expert.max_steps' must be null or a positive integer, "
-                          f"got {max_steps!r}")
+        raise ConfigError(
+            f"config key 'expert.max_steps' must be null or a positive integer, got {max_steps!r}"
+        )
     sampling = sampling_from_config(cfg, "expert")
     if backend is None:
         backend = backend_from_config(cfg, "expert", require(cfg, "expert.model", str))
     kept, attempts, all_turns = sample_trajectories(
-        layouts, backend, target=target, max_attempts=max_attempts, batch_size=batch_size,
-        sampling=sampling, template=template, max_steps=max_steps)
+        layouts,
+        backend,
+        target=target,
+        max_attempts=max_attempts,
+        batch_size=batch_size,
+        sampling=sampling,
+        template=template,
+        max_steps=max_steps,
+    )
     records = []
     for index, episode in enumerate(kept):
         if e.get("annotate_optimal", True):
             annotate_optimal(episode, require(cfg, "expert.max_states", int, minimum=1))
-        records += episode_records(episode.steps, expert=e.name, task=task,
-                                   layout=episode.layout, episode=index,
-                                   optimal_steps=episode.optimal_steps,
-                                   turns=episode.env.steps)
-    summary = summarise(e.name, task, [(ep.env.steps, ep.optimal_steps) for ep in kept],
-                        attempts, skipped=[])
+        records += episode_records(
+            episode.steps,
+            expert=e.name,
+            task=task,
+            layout=episode.layout,
+            episode=index,
+            optimal_steps=episode.optimal_steps,
+            turns=episode.env.steps,
+        )
+    summary = summarise(
+        e.name, task, [(ep.env.steps, ep.optimal_steps) for ep in kept], attempts, skipped=[]
+    )
     summary["mean_turns_all_attempts"] = sum(all_turns) / len(all_turns) if all_turns else None
     summary["invalid_turns_kept"] = sum(ep.invalid for ep in kept)
     if len(kept) < target:
-        log.warning("%s: kept %d of %d wanted after %d attempts", task, len(kept), target,
-                    attempts)
+        log.warning("%s: kept %d of %d wanted after %d attempts", task, len(kept), target, attempts)
     return records, summary

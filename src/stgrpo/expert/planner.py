@@ -47,8 +47,12 @@ class Solution:
             raise KeyError("state is not on an optimal plan from this solution's start") from None
 
 
-def solve(world: World, start: State | None = None, heuristic: Heuristic | None = None,
-          max_states: int = 2_000_000) -> Solution:
+def solve(
+    world: World,
+    start: State | None = None,
+    heuristic: Heuristic | None = None,
+    max_states: int = 2_000_000,
+) -> Solution:
     """Exact optimal-plan graph from `start` (default: the world's initial state)."""
     start = world.initial if start is None else start
     h = heuristic or (lambda state: 0)
@@ -81,8 +85,9 @@ def solve(world: World, start: State | None = None, heuristic: Heuristic | None 
                 counter += 1
                 heapq.heappush(frontier, (child_g + h(child), child_g, counter, child))
         if len(best_g) > max_states:
-            raise SearchLimitError(f"search stopped after {max_states} states without "
-                                   f"covering all optimal plans")
+            raise SearchLimitError(
+                f"search stopped after {max_states} states without covering all optimal plans"
+            )
     if length is None:
         raise UnsolvableError("the goal cannot be reached from the start state")
     return _mark_optimal(start, length, best_g, edges, goals)
@@ -93,8 +98,11 @@ def _mark_optimal(start, length, best_g, edges, goals) -> Solution:
     optimal: dict[State, tuple[Action, ...]] = {goal: () for goal in goals}
     by_depth = sorted((best_g[s], s) for s in edges if best_g[s] < length)
     for g, state in reversed(by_depth):
-        chosen = tuple(action for action, child in edges[state]
-                       if best_g.get(child) == g + 1 and to_go.get(child) == length - g - 1)
+        chosen = tuple(
+            action
+            for action, child in edges[state]
+            if best_g.get(child) == g + 1 and to_go.get(child) == length - g - 1
+        )
         if chosen:
             optimal[state] = chosen
             to_go[state] = length - g

@@ -41,7 +41,7 @@ class Decision:
     action: Action
     progress: str  # the dish's reading (DishReader.situation): "Dish at table2, ... Next: patty."
     aim_thought: str = ""  # the aim and the robot's place (kitchen.text.aim_thought); "" when
-                           # the dish is done
+    # the dish is done
 
     @property
     def thought(self) -> str:
@@ -71,11 +71,15 @@ class RecipeExpert(DishReader):
         stacks = state.stacks
         if len(stacks[dish]) == done and any(self.fits(state, held, layer) for layer in wanted):
             if done == 0:
-                return (self._go_then(state, dish, Action("place", held, dish)),
-                        f"I put {names[held]} on {stations[dish]}.")
+                return (
+                    self._go_then(state, dish, Action("place", held, dish)),
+                    f"I put {names[held]} on {stations[dish]}.",
+                )
             top = stacks[dish][-1]
-            return (self._go_then(state, dish, Action("stack", held, top)),
-                    f"I put {names[held]} on {names[top]} at {stations[dish]}.")
+            return (
+                self._go_then(state, dish, Action("stack", held, top)),
+                f"I put {names[held]} on {names[top]} at {stations[dish]}.",
+            )
         station = None
         for layer in wanted:  # a layer still to cook or cut goes to a free stove or board
             missing = layer.needs & ~state.flags[held]
@@ -89,17 +93,21 @@ class RecipeExpert(DishReader):
             kinds = self.world.item_kinds
 
             def burden(s: int) -> tuple[int, bool, int, int]:
-                ready = sum(any(self.fits(state, i, layer) for layer in wanted)
-                            for i in stacks[s])
+                ready = sum(any(self.fits(state, i, layer) for layer in wanted) for i in stacks[s])
                 return ready, bool({kinds[i] for i in stacks[s]} & needed), len(stacks[s]), s
+
             fetching = self._next_item_station(state, dish, done, wanted)
             others = [s for s in range(self.world.n_stations) if s != dish and stacks[s]]
             station = min([s for s in others if s != fetching] or others, key=burden)
             top = stacks[station][-1]
-            return (self._go_then(state, station, Action("stack", held, top)),
-                    f"I put {names[held]} on {names[top]} at {stations[station]}.")
-        return (self._go_then(state, station, Action("place", held, station)),
-                f"I put {names[held]} on {stations[station]}.")
+            return (
+                self._go_then(state, station, Action("stack", held, top)),
+                f"I put {names[held]} on {names[top]} at {stations[station]}.",
+            )
+        return (
+            self._go_then(state, station, Action("place", held, station)),
+            f"I put {names[held]} on {stations[station]}.",
+        )
 
     def _get(self, state, dish, done, wanted):
         names, stations = self.world.item_names, self.world.station_names
@@ -123,8 +131,10 @@ class RecipeExpert(DishReader):
                 if self.world.station_kinds[station] == kind and stacks[station] == (item,):
                     if state.flags[item] & BIT["iscooking"]:
                         return WAIT, f"I wait for {names[item]} to cook."
-                    return (self._go_then(state, station, Action(verb, item, station)),
-                            f"I {verb} {names[item]} at {stations[station]}.")
+                    return (
+                        self._go_then(state, station, Action(verb, item, station)),
+                        f"I {verb} {names[item]} at {stations[station]}.",
+                    )
                 return self._fetch(state, item)
         raise RuntimeError("the recipe expert found nothing to do")  # goal unreachable
 
@@ -133,17 +143,27 @@ class RecipeExpert(DishReader):
         items above), then by station and item order: the order `_get` fetches in."""
         stacks = state.stacks
         in_dish = set(stacks[dish][:done])
-        rank = {item: (len(stack) - 1 - k, s, item) for s, stack in enumerate(stacks)
-                for k, item in enumerate(stack) if item not in in_dish}
+        rank = {
+            item: (len(stack) - 1 - k, s, item)
+            for s, stack in enumerate(stacks)
+            for k, item in enumerate(stack)
+            if item not in in_dish
+        }
         return sorted(rank, key=rank.__getitem__)
 
     def _next_item_station(self, state: State, dish: int, done: int, wanted) -> int | None:
         """The station of the ready item `_get` would fetch next (not to be buried)."""
-        ready = (i for i in self._candidates(state, dish, done)
-                 if any(self.fits(state, i, layer) for layer in wanted))
+        ready = (
+            i
+            for i in self._candidates(state, dish, done)
+            if any(self.fits(state, i, layer) for layer in wanted)
+        )
         item = next(ready, None)
-        return None if item is None else next(
-            s for s, stack in enumerate(state.stacks) if item in stack)
+        return (
+            None
+            if item is None
+            else next(s for s, stack in enumerate(state.stacks) if item in stack)
+        )
 
     def _fetch(self, state: State, item: int):
         names, stations = self.world.item_names, self.world.station_names
@@ -154,18 +174,26 @@ class RecipeExpert(DishReader):
             action = Action("pick", top, station)
         else:
             action = Action("unstack", top, stack[-2])
-        return (self._go_then(state, station, action),
-                f"I need {names[top]} at {stations[station]}.")
+        return (
+            self._go_then(state, station, action),
+            f"I need {names[top]} at {stations[station]}.",
+        )
 
     def _empty(self, state: State, kinds: tuple[str, ...], avoid: int | None = None):
         for s in range(self.world.n_stations):
             if s != avoid and not state.stacks[s] and self.world.station_kinds[s] in kinds:
                 return s
         if kinds == ("table",):
-            return next((s for s in range(self.world.n_stations)
-                         if s != avoid and not state.stacks[s]
-                         and self.world.station_kinds[s] not in ("stove", "board", "fryer")),
-                        None)
+            return next(
+                (
+                    s
+                    for s in range(self.world.n_stations)
+                    if s != avoid
+                    and not state.stacks[s]
+                    and self.world.station_kinds[s] not in ("stove", "board", "fryer")
+                ),
+                None,
+            )
         return None
 
 

@@ -58,9 +58,13 @@ class ExpertStep:
     aim_thought: str  # the aim and the robot's place (kitchen.text.aim_thought)
 
 
-def expert_trajectory(world: World, seed: int | str = 0, tie_break: str = "random",
-                      solution: Solution | None = None,
-                      max_states: int = 2_000_000) -> list[ExpertStep]:
+def expert_trajectory(
+    world: World,
+    seed: int | str = 0,
+    tie_break: str = "random",
+    solution: Solution | None = None,
+    max_states: int = 2_000_000,
+) -> list[ExpertStep]:
     """A minimal-length trajectory of `world`, each step with its optimal-action set."""
     if tie_break not in TIE_BREAKS:
         raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
@@ -82,19 +86,23 @@ def expert_trajectory(world: World, seed: int | str = 0, tie_break: str = "rando
     for index, (state, action) in enumerate(zip(states, actions, strict=False)):
         following = actions[index + 1] if index + 1 < len(actions) else None
         thought = lookup_thought(world, state, action, following)
-        steps.append(ExpertStep(
-            step=index,
-            observation=observation,
-            state=compact_state(world, state),
-            valid_actions=info["valid_actions"],
-            action=vocabulary.text(action),
-            thought=explain(world, state, action, following, roles),
-            optimal_actions=[vocabulary.text(a) for a in solution.actions(state)],
-            steps_to_go=solution.steps_to_go[state],
-            recipe=goal_recipe, items=item_state(world, state),
-            lookup_thought=thought, progress=progress_text(world, state),
-            aim_thought=thought,  # the planner's lookup thought has no dish part
-        ))
+        steps.append(
+            ExpertStep(
+                step=index,
+                observation=observation,
+                state=compact_state(world, state),
+                valid_actions=info["valid_actions"],
+                action=vocabulary.text(action),
+                thought=explain(world, state, action, following, roles),
+                optimal_actions=[vocabulary.text(a) for a in solution.actions(state)],
+                steps_to_go=solution.steps_to_go[state],
+                recipe=goal_recipe,
+                items=item_state(world, state),
+                lookup_thought=thought,
+                progress=progress_text(world, state),
+                aim_thought=thought,  # the planner's lookup thought has no dish part
+            )
+        )
         observation, _, _, info = env.step(vocabulary.text(action))
     if solution.length == 0:  # the goal holds at the start: nothing to demonstrate
         return steps
@@ -114,16 +122,28 @@ def recipe_trajectory(world: World, max_steps: int = 200) -> list[ExpertStep]:
     steps = []
     for index, (state, decision) in enumerate(recipe_plan(world, max_steps)):
         action = vocabulary.text(decision.action)
-        steps.append(ExpertStep(
-            step=index, observation=observation, state=compact_state(world, state),
-            valid_actions=info["valid_actions"], action=action, thought=decision.thought,
-            optimal_actions=[], steps_to_go=-1, recipe=goal_recipe,
-            items=item_state(world, state), lookup_thought=decision.thought,
-            progress=decision.progress, aim_thought=decision.aim_thought))
+        steps.append(
+            ExpertStep(
+                step=index,
+                observation=observation,
+                state=compact_state(world, state),
+                valid_actions=info["valid_actions"],
+                action=action,
+                thought=decision.thought,
+                optimal_actions=[],
+                steps_to_go=-1,
+                recipe=goal_recipe,
+                items=item_state(world, state),
+                lookup_thought=decision.thought,
+                progress=decision.progress,
+                aim_thought=decision.aim_thought,
+            )
+        )
         observation, _, _, info = env.step(action)
         if info["invalid"]:
-            raise RuntimeError(f"internal error: the recipe expert chose an invalid action "
-                               f"{action!r}")
+            raise RuntimeError(
+                f"internal error: the recipe expert chose an invalid action {action!r}"
+            )
     if steps and not env.success:
         raise RuntimeError("internal error: the recipe expert's plan did not reach the goal")
     return steps
@@ -147,8 +167,9 @@ def planner_episode(args: tuple[Layout, str, str, int]) -> list[dict] | str:
     """Step records of one minimal trajectory, or the reason it could not be planned."""
     layout, seed, tie_break, max_states = args
     try:
-        steps = expert_trajectory(World.from_layout(layout), seed=seed, tie_break=tie_break,
-                                  max_states=max_states)
+        steps = expert_trajectory(
+            World.from_layout(layout), seed=seed, tie_break=tie_break, max_states=max_states
+        )
     except (UnsolvableError, SearchLimitError) as exc:
         return str(exc)
     return [step_record(step) for step in steps]
@@ -157,12 +178,26 @@ def planner_episode(args: tuple[Layout, str, str, int]) -> list[dict] | str:
 # ---- files -------------------------------------------------------------------------------
 
 
-def episode_records(steps: list[dict], *, expert: str, task: str, layout: Layout,
-                    episode: int, optimal_steps: int | None, turns: int) -> list[dict]:
+def episode_records(
+    steps: list[dict],
+    *,
+    expert: str,
+    task: str,
+    layout: Layout,
+    episode: int,
+    optimal_steps: int | None,
+    turns: int,
+) -> list[dict]:
     """One JSON-lines record per step, each naming its episode, layout and expert."""
-    header = {"expert": expert, "task": task, "layout": layout.content_hash,
-              "layout_seed": layout.seed, "episode": episode, "turns": turns,
-              "optimal_steps": optimal_steps}
+    header = {
+        "expert": expert,
+        "task": task,
+        "layout": layout.content_hash,
+        "layout_seed": layout.seed,
+        "episode": episode,
+        "turns": turns,
+        "optimal_steps": optimal_steps,
+    }
     return [{**header, **step} for step in steps]
 
 
@@ -184,12 +219,28 @@ def read_trajectories(path: str | Path) -> list[dict]:
     return records
 
 
-REQUIRED_KEYS = ("expert", "task", "layout", "episode", "step", "observation", "state",
-                 "valid_actions", "action", "thought", "optimal_actions")
+REQUIRED_KEYS = (
+    "expert",
+    "task",
+    "layout",
+    "episode",
+    "step",
+    "observation",
+    "state",
+    "valid_actions",
+    "action",
+    "thought",
+    "optimal_actions",
+)
 
 
-def summarise(expert: str, task: str, episodes: list[tuple[int, int | None]],
-              attempts: int, skipped: list[str]) -> dict:
+def summarise(
+    expert: str,
+    task: str,
+    episodes: list[tuple[int, int | None]],
+    attempts: int,
+    skipped: list[str],
+) -> dict:
     """Per (expert, task): kept trajectories, attempts, lengths and the gap to optimal.
 
     `episodes`: (turns, optimal length of its layout) per kept trajectory."""
@@ -198,12 +249,17 @@ def summarise(expert: str, task: str, episodes: list[tuple[int, int | None]],
     mean = sum(turns) / len(turns) if turns else None
     mean_optimal = sum(optimal) / len(optimal) if optimal else None
     return {
-        "expert": expert, "task": task, "kept": len(episodes), "attempts": attempts,
+        "expert": expert,
+        "task": task,
+        "kept": len(episodes),
+        "attempts": attempts,
         "success_rate": len(episodes) / attempts if attempts else None,
-        "mean_length": mean, "max_length": max(turns) if turns else None,
+        "mean_length": mean,
+        "max_length": max(turns) if turns else None,
         "mean_optimal_length": mean_optimal,
-        "gap_to_optimal": (mean - mean_optimal
-                           if mean is not None and mean_optimal is not None else None),
+        "gap_to_optimal": (
+            mean - mean_optimal if mean is not None and mean_optimal is not None else None
+        ),
         "skipped": skipped,
     }
 
@@ -215,11 +271,18 @@ def _roles(world: World, final: State) -> dict[int, str]:
     """Where each goal item ends up, as a phrase: 'on top of bottombun1', 'on table2'."""
     view = View(final, world.n_items)
     binding = world.goal.bindings(final)[0]
-    items = {obj for variable in world.goal.variables if variable.kind in ITEM_KINDS
-             for obj in [binding[variable.ident]]}
-    items |= {t.index for lit in world.goal.literals for t, kind in zip(
-        lit.terms, signature(lit.predicate), strict=True)
-        if not t.is_variable and kind == "item"}
+    items = {
+        obj
+        for variable in world.goal.variables
+        if variable.kind in ITEM_KINDS
+        for obj in [binding[variable.ident]]
+    }
+    items |= {
+        t.index
+        for lit in world.goal.literals
+        for t, kind in zip(lit.terms, signature(lit.predicate), strict=True)
+        if not t.is_variable and kind == "item"
+    }
     roles = {}
     for item in items:
         lower = view.below[item]
@@ -230,14 +293,14 @@ def _roles(world: World, final: State) -> dict[int, str]:
     return roles
 
 
-def explain(world: World, state: State, action: Action, following: Action | None,
-            roles: dict[int, str]) -> str:
+def explain(
+    world: World, state: State, action: Action, following: Action | None, roles: dict[int, str]
+) -> str:
     """A one-sentence rationale for `action`, from the plan it belongs to."""
     names, stations = world.item_names, world.station_names
     kind, a, b = action
     if kind == "move":
-        goal = (_purpose(world, following, roles) if following is not None
-                else "finish the recipe")
+        goal = _purpose(world, following, roles) if following is not None else "finish the recipe"
         if state.held != NOTHING:
             return f"I carry {names[state.held]} to {stations[b]} to {goal}."
         return f"I go to {stations[b]} to {goal}."
@@ -264,8 +327,11 @@ def explain(world: World, state: State, action: Action, following: Action | None
 def _is_role(world: World, put: Action, roles: dict[int, str]) -> bool:
     """Whether a Place/Stack puts the item where the final dish has it."""
     kind, item, target = put
-    expected = (f"on top of {world.item_names[target]}" if kind == "stack"
-                else f"directly on {world.station_names[target]}")
+    expected = (
+        f"on top of {world.item_names[target]}"
+        if kind == "stack"
+        else f"directly on {world.station_names[target]}"
+    )
     return roles.get(item) == expected
 
 

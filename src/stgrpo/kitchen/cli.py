@@ -41,7 +41,8 @@ def parse_seeds(text: str) -> list[int]:
             seeds += range(int(low), int(high or low) + 1)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"--seeds expects ranges like '0-99' or '1,5,7-9', got {text!r}") from None
+            f"--seeds expects ranges like '0-99' or '1,5,7-9', got {text!r}"
+        ) from None
     return seeds
 
 
@@ -148,16 +149,24 @@ def _cmd_render(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m stgrpo.kitchen", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m stgrpo.kitchen",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     generate = commands.add_parser("generate", help="generate layouts for a task and seeds")
     generate.add_argument("--task", required=True, choices=sorted(TASKS))
     generate.add_argument("--seeds", required=True, type=parse_seeds, help="e.g. 0-99")
     generate.add_argument("--out", type=Path, help="JSON-lines file (default: stdout)")
-    generate.add_argument("--exclude", type=Path, action="append", default=[],
-                          help="skip layouts already in this JSON-lines file (repeatable)")
+    generate.add_argument(
+        "--exclude",
+        type=Path,
+        action="append",
+        default=[],
+        help="skip layouts already in this JSON-lines file (repeatable)",
+    )
     generate.set_defaults(run=_cmd_generate)
 
     show = commands.add_parser("show", help="print a layout's observation")

@@ -49,8 +49,11 @@ def read_recipe(goal) -> Recipe:
     for literal in goal:
         if literal.predicate in _NEEDS:
             needs[literal.ids[0]] = needs.get(literal.ids[0], 0) | _NEEDS[literal.predicate]
-    kinds = {ident: kind for literal in goal for kind, ident in zip(literal.args, literal.ids,
-                                                                    strict=True)}
+    kinds = {
+        ident: kind
+        for literal in goal
+        for kind, ident in zip(literal.args, literal.ids, strict=True)
+    }
     bases = [literal for literal in goal if literal.predicate == "item_on"]
     if len(bases) != 1 or bases[0].args[1] != "table":
         raise NotARecipeError("the recipe expert builds one dish on a table")
@@ -62,11 +65,18 @@ def read_recipe(goal) -> Recipe:
             order.append(above[order[-1]])
     else:
         tops = [lit.ids[0] for lit in goal if lit.predicate == "clear"]
-        middle = [lit.ids[0] for lit in goal
-                  if lit.predicate == "item_at" and lit.ids[1] == table and lit.ids[0] not in tops]
+        middle = [
+            lit.ids[0]
+            for lit in goal
+            if lit.predicate == "item_at" and lit.ids[1] == table and lit.ids[0] not in tops
+        ]
         order, ordered = [base, *middle, *tops], False
-    items = {ident for lit in goal for ident, kind in zip(lit.ids, lit.args, strict=True)
-             if kind != "table"}
+    items = {
+        ident
+        for lit in goal
+        for ident, kind in zip(lit.ids, lit.args, strict=True)
+        if kind != "table"
+    }
     if set(order) != items or len(order) != len(set(order)):
         raise NotARecipeError("the recipe expert builds one dish on a table")
     return Recipe(tuple(Layer(kinds[i], needs.get(i, 0)) for i in order), ordered)
@@ -82,8 +92,10 @@ class DishReader:
         self.tables = [s for s in range(world.n_stations) if kinds[s] == "table"]
 
     def fits(self, state: State, item: int, layer: Layer) -> bool:
-        return (self.world.item_kinds[item] == layer.kind
-                and state.flags[item] & layer.needs == layer.needs)
+        return (
+            self.world.item_kinds[item] == layer.kind
+            and state.flags[item] & layer.needs == layer.needs
+        )
 
     def progress(self, state: State, station: int) -> tuple[int, list[int]]:
         """(items of the station's stack that follow the recipe, layers still to add)."""
@@ -94,8 +106,9 @@ class DishReader:
         remaining = list(range(1, len(layers)))
         done = 1
         for item in stack[1:]:
-            match = next((i for i in self.next_layers(remaining) if self.fits(state, item,
-                                                                              layers[i])), None)
+            match = next(
+                (i for i in self.next_layers(remaining) if self.fits(state, item, layers[i])), None
+            )
             if match is None:
                 break
             remaining.remove(match)
@@ -137,8 +150,12 @@ class DishReader:
             where = f"Dish at {stations[dish]}, {done} done, top {top}."
         if not wanted:
             return f"{where} The dish is done.", dish, done, wanted
-        return (f"{where} Next: {' or '.join(sorted({layer.kind for layer in wanted}))}.",
-                dish, done, wanted)
+        return (
+            f"{where} Next: {' or '.join(sorted({layer.kind for layer in wanted}))}.",
+            dish,
+            done,
+            wanted,
+        )
 
 
 def progress_text(world: World, state: State) -> str:

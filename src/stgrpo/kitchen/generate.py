@@ -48,8 +48,15 @@ class GeneratorConfig:
 
     extra_stations: tuple[int, int] = (0, 4)  # inclusive range of distractor stations
     extra_items: tuple[int, int] = (0, 3)  # inclusive range of distractor items
-    station_weights: dict[str, float] = field(default_factory=lambda: {
-        "table": 4.0, "stove": 1.0, "board": 1.0, "fryer": 1.0, "sink": 1.0})
+    station_weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "table": 4.0,
+            "stove": 1.0,
+            "board": 1.0,
+            "fryer": 1.0,
+            "sink": 1.0,
+        }
+    )
     stack_probability: float = 0.25  # an item lands on an occupied station
     held_probability: float = 0.05  # an item starts in the robot's hand
     width: int | None = None  # default: the task's grid
@@ -59,16 +66,21 @@ class GeneratorConfig:
         for key in ("extra_stations", "extra_items"):
             low, high = getattr(self, key)
             if not 0 <= low <= high:
-                raise ValueError(f"GeneratorConfig.{key} must be (low, high) with "
-                                 f"0 <= low <= high, got {(low, high)}")
+                raise ValueError(
+                    f"GeneratorConfig.{key} must be (low, high) with "
+                    f"0 <= low <= high, got {(low, high)}"
+                )
         for key in ("stack_probability", "held_probability"):
             if not 0.0 <= getattr(self, key) <= 1.0:
-                raise ValueError(f"GeneratorConfig.{key} must lie in [0, 1], "
-                                 f"got {getattr(self, key)}")
+                raise ValueError(
+                    f"GeneratorConfig.{key} must lie in [0, 1], got {getattr(self, key)}"
+                )
         unknown = set(self.station_weights) - {"table", "stove", "board", "fryer", "sink"}
         if unknown or not any(w > 0 for w in self.station_weights.values()):
-            raise ValueError(f"GeneratorConfig.station_weights must give positive weight to "
-                             f"some of table/stove/board/fryer/sink, got {self.station_weights}")
+            raise ValueError(
+                f"GeneratorConfig.station_weights must give positive weight to "
+                f"some of table/stove/board/fryer/sink, got {self.station_weights}"
+            )
 
 
 def generate_layout(task: Task | str, seed: int, config: GeneratorConfig | None = None) -> Layout:
@@ -107,9 +119,16 @@ def _draw(task: Task, seed: int, config: GeneratorConfig, rng: random.Random) ->
     placed = _place_items(rng, items, station_cells, robot, config)
 
     layout = Layout(
-        width=width, height=height, stations=stations, items=tuple(placed), robot=robot,
-        goal=base.goal, goal_description=base.goal_description, config=base.config,
-        task=task.name, seed=seed,
+        width=width,
+        height=height,
+        stations=stations,
+        items=tuple(placed),
+        robot=robot,
+        goal=base.goal,
+        goal_description=base.goal_description,
+        config=base.config,
+        task=task.name,
+        seed=seed,
     )
     return layout
 
@@ -123,8 +142,10 @@ def _draw_station_kinds(rng: random.Random, config: GeneratorConfig) -> list[str
 def _place_robot(rng, cells, station_cells: set) -> RobotSpec:
     spots = [
         (x, y, dx, dy)
-        for x, y in cells if (x, y) not in station_cells
-        for dx, dy in _DIRECTIONS if (x + dx, y + dy) in station_cells
+        for x, y in cells
+        if (x, y) not in station_cells
+        for dx, dy in _DIRECTIONS
+        if (x + dx, y + dy) in station_cells
     ]
     if not spots:
         raise ValueError("no free cell next to a station for the robot")
@@ -148,9 +169,12 @@ def _place_items(rng, items, station_cells, robot: RobotSpec, config) -> list[It
     return placed
 
 
-def generate_layouts(task: Task | str, seeds: Iterable[int],
-                     config: GeneratorConfig | None = None,
-                     exclude_hashes: Iterable[str] = ()) -> list[Layout]:
+def generate_layouts(
+    task: Task | str,
+    seeds: Iterable[int],
+    config: GeneratorConfig | None = None,
+    exclude_hashes: Iterable[str] = (),
+) -> list[Layout]:
     """Layouts for many seeds, skipping any whose content hash is excluded or already seen
     (so a test split can be made disjoint from a training split by hash)."""
     seen = set(exclude_hashes)

@@ -79,7 +79,11 @@ class View:
                 top[stack[-1]] = True
         self.where, self.below, self.above, self.top = where, below, above, top
         self.held, self.robot, self.stacks, self.flags = (
-            state.held, state.robot, state.stacks, state.flags)
+            state.held,
+            state.robot,
+            state.stacks,
+            state.flags,
+        )
 
 
 # Truth of a grounded predicate: test(view, first argument, second argument or -1).
@@ -150,8 +154,10 @@ class Goal:
 
     def bindings(self, state: State) -> list[dict[str, int]]:
         """Every assignment of the goal's ids to objects that makes it true."""
-        return [{v.ident: b for v, b in zip(self.variables, binding, strict=True)}
-                for binding in self._solutions(state)]
+        return [
+            {v.ident: b for v, b in zip(self.variables, binding, strict=True)}
+            for binding in self._solutions(state)
+        ]
 
     def _solutions(self, state: State):
         view = View(state, self.n_items)
@@ -209,8 +215,10 @@ class Goal:
             var_index[ident] = len(variables)
             variables.append(Variable(ident, kind, candidates))
         literals = tuple(
-            Literal(lit.predicate, tuple(_term(world, lit, k, var_index, source)
-                                         for k in range(len(lit.args))))
+            Literal(
+                lit.predicate,
+                tuple(_term(world, lit, k, var_index, source) for k in range(len(lit.args))),
+            )
             for lit in literals_in
         )
         goal = cls._order(variables, literals, world.n_items)
@@ -229,17 +237,31 @@ class Goal:
             bound.add(variable)
             if via is not None:
                 scheduled.add(via)
-            due = [k for k, lit in enumerate(literals) if k not in scheduled
-                   and all(t.index in bound for t in lit.terms if t.is_variable)]
+            due = [
+                k
+                for k, lit in enumerate(literals)
+                if k not in scheduled and all(t.index in bound for t in lit.terms if t.is_variable)
+            ]
             scheduled.update(due)
-            plan.append(Step(
-                variable, derive, source, frozenset(variables[variable].candidates),
-                tuple(j for j in bound if j != variable
-                      and variables[j].kind == variables[variable].kind),
-                tuple(_compile_check(literals[k]) for k in due),
-            ))
-        ground = tuple(_compile_check(lit) for k, lit in enumerate(literals)
-                       if not any(t.is_variable for t in lit.terms))
+            plan.append(
+                Step(
+                    variable,
+                    derive,
+                    source,
+                    frozenset(variables[variable].candidates),
+                    tuple(
+                        j
+                        for j in bound
+                        if j != variable and variables[j].kind == variables[variable].kind
+                    ),
+                    tuple(_compile_check(literals[k]) for k in due),
+                )
+            )
+        ground = tuple(
+            _compile_check(lit)
+            for k, lit in enumerate(literals)
+            if not any(t.is_variable for t in lit.terms)
+        )
         return cls(tuple(variables), literals, n_items, ground, tuple(plan))
 
 
@@ -262,14 +284,20 @@ def _next_binding(variables, literals, bound):
 def _compile_check(literal: Literal) -> Check:
     first = literal.terms[0]
     second = literal.terms[1] if len(literal.terms) > 1 else Term(False, -1)
-    return (tester(literal.predicate), first.is_variable, first.index,
-            second.is_variable, second.index)
+    return (
+        tester(literal.predicate),
+        first.is_variable,
+        first.index,
+        second.is_variable,
+        second.index,
+    )
 
 
 def _passes(checks, view: View, binding) -> bool:
     for test, first_var, first, second_var, second in checks:
-        if not test(view, binding[first] if first_var else first,
-                    binding[second] if second_var else second):
+        if not test(
+            view, binding[first] if first_var else first, binding[second] if second_var else second
+        ):
             return False
     return True
 
@@ -313,9 +341,7 @@ def _can_acquire(world: World, item: int, bit: int) -> bool:
     if bit == CUT:
         return bool(flags & CUTTABLE) and "board" in stations
     if bit == FRIED:
-        fryable = flags & FRYABLE or (
-            flags & FRYABLE_IF_CUT and _can_acquire(world, item, CUT)
-        )
+        fryable = flags & FRYABLE or (flags & FRYABLE_IF_CUT and _can_acquire(world, item, CUT))
         return bool(fryable) and "fryer" in stations
     if bit == FRYABLE:
         return bool(flags & FRYABLE_IF_CUT) and _can_acquire(world, item, CUT)

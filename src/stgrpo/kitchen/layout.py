@@ -101,8 +101,9 @@ class Layout:
             "width": self.width,
             "height": self.height,
             "config": {key: dict(value) for key, value in self.config.items()},
-            "stations": [_with_id({"name": s.kind, "x": s.x, "y": s.y}, s.id)
-                         for s in self.stations],
+            "stations": [
+                _with_id({"name": s.kind, "x": s.x, "y": s.y}, s.id) for s in self.stations
+            ],
             "items": items,
             "players": [
                 {
@@ -200,8 +201,10 @@ def from_robotouille_json(data: Any, source: str = "<layout>") -> Layout:
     )
     check.that(len(goal) > 0, "'goal' is empty")
     description = data["goal_description"]
-    check.that(isinstance(description, str) and description.strip() != "",
-               "'goal_description' must be a non-empty string")
+    check.that(
+        isinstance(description, str) and description.strip() != "",
+        "'goal_description' must be a non-empty string",
+    )
     config = _config(check, data.get("config", {}))
     layout = Layout(width, height, stations, items, robot, goal, description, config)
     _check_placement(check, layout)
@@ -222,8 +225,10 @@ class _Checker:
             self.fail(message)
 
     def integer(self, value: Any, key: str, minimum: int | None = None) -> int:
-        self.that(isinstance(value, int) and not isinstance(value, bool),
-                  f"'{key}' must be an integer, got {value!r}")
+        self.that(
+            isinstance(value, int) and not isinstance(value, bool),
+            f"'{key}' must be an integer, got {value!r}",
+        )
         if minimum is not None:
             self.that(value >= minimum, f"'{key}' must be >= {minimum}, got {value}")
         return value
@@ -241,18 +246,24 @@ class _Checker:
     def cell(self, entry: Mapping, key: str, width: int, height: int) -> tuple[int, int]:
         x = self.integer(entry["x"], f"{key}.x")
         y = self.integer(entry["y"], f"{key}.y")
-        self.that(0 <= x < width and 0 <= y < height,
-                  f"'{key}' at ({x}, {y}) lies outside the {width}x{height} grid")
+        self.that(
+            0 <= x < width and 0 <= y < height,
+            f"'{key}' at ({x}, {y}) lies outside the {width}x{height} grid",
+        )
         return x, y
 
 
 def _kind(check: _Checker, name: Any, key: str, kinds: Mapping[str, str], what: str) -> str:
     check.that(isinstance(name, str), f"'{key}.name' must be a string")
     if name == what:
-        check.fail(f"'{key}.name' is the wildcard '{what}': wildcards are not supported "
-                   f"(Robotouille resolves them with an unseeded random choice)")
-    check.that(name in kinds, f"'{key}.name' is an unknown {what} '{name}'; "
-               f"expected one of {sorted(kinds)}")
+        check.fail(
+            f"'{key}.name' is the wildcard '{what}': wildcards are not supported "
+            f"(Robotouille resolves them with an unseeded random choice)"
+        )
+    check.that(
+        name in kinds,
+        f"'{key}.name' is an unknown {what} '{name}'; expected one of {sorted(kinds)}",
+    )
     return name
 
 
@@ -270,16 +281,20 @@ def _item(check, entry, key, width, height) -> ItemSpec:
     predicates = entry.get("predicates", [])
     check.that(isinstance(predicates, list), f"'{key}.predicates' must be a list")
     for name in predicates:
-        check.that(name in PROPERTIES,
-                   f"'{key}.predicates' has unknown predicate {name!r}; "
-                   f"expected some of {list(PROPERTIES)}")
+        check.that(
+            name in PROPERTIES,
+            f"'{key}.predicates' has unknown predicate {name!r}; "
+            f"expected some of {list(PROPERTIES)}",
+        )
     return ItemSpec(kind, x, y, level, tuple(predicates), _ident(check, entry, key))
 
 
 def _ident(check, entry, key) -> str | int | None:
     ident = entry.get("id")
-    check.that(ident is None or (isinstance(ident, (str, int)) and not isinstance(ident, bool)),
-               f"'{key}.id' must be a string or an integer")
+    check.that(
+        ident is None or (isinstance(ident, (str, int)) and not isinstance(ident, bool)),
+        f"'{key}.id' must be a string or an integer",
+    )
     return ident
 
 
@@ -289,42 +304,58 @@ def is_variable(ident: str | int) -> bool:
 
 
 def _robot(check, players, width, height) -> RobotSpec:
-    check.that(len(players) == 1,
-               f"'players' must hold exactly one robot, got {len(players)} "
-               f"(multi-agent kitchens are not supported)")
+    check.that(
+        len(players) == 1,
+        f"'players' must hold exactly one robot, got {len(players)} "
+        f"(multi-agent kitchens are not supported)",
+    )
     entry = check.entry(players[0], "players[0]", ("name", "x", "y", "direction"))
-    check.that(entry["name"] == ROBOT_KIND,
-               f"'players[0].name' must be '{ROBOT_KIND}', got {entry['name']!r}")
+    check.that(
+        entry["name"] == ROBOT_KIND,
+        f"'players[0].name' must be '{ROBOT_KIND}', got {entry['name']!r}",
+    )
     x, y = check.cell(entry, "players[0]", width, height)
     direction = entry["direction"]
-    check.that(isinstance(direction, list) and len(direction) == 2
-               and all(isinstance(v, int) for v in direction)
-               and abs(direction[0]) + abs(direction[1]) == 1,
-               f"'players[0].direction' must be one of [0,1], [0,-1], [1,0], [-1,0]; "
-               f"got {direction!r}")
+    check.that(
+        isinstance(direction, list)
+        and len(direction) == 2
+        and all(isinstance(v, int) for v in direction)
+        and abs(direction[0]) + abs(direction[1]) == 1,
+        f"'players[0].direction' must be one of [0,1], [0,-1], [1,0], [-1,0]; got {direction!r}",
+    )
     return RobotSpec(x, y, direction[0], direction[1])
 
 
 def _goal_literal(check, entry, key) -> GoalLiteral:
     entry = check.entry(entry, key, ("predicate", "args", "ids"))
     predicate = entry["predicate"]
-    signature = (("item",) if predicate in PROPERTIES else RELATIONS.get(predicate))
-    check.that(signature is not None,
-               f"'{key}.predicate' is unknown: {predicate!r}; expected one of "
-               f"{sorted([*PROPERTIES, *RELATIONS])}")
+    signature = ("item",) if predicate in PROPERTIES else RELATIONS.get(predicate)
+    check.that(
+        signature is not None,
+        f"'{key}.predicate' is unknown: {predicate!r}; expected one of "
+        f"{sorted([*PROPERTIES, *RELATIONS])}",
+    )
     args, ids = entry["args"], entry["ids"]
-    check.that(isinstance(args, list) and isinstance(ids, list) and len(args) == len(ids),
-               f"'{key}.args' and '{key}.ids' must be lists of equal length")
-    check.that(len(args) == len(signature),
-               f"'{key}': {predicate} takes {len(signature)} argument(s), got {len(args)}")
+    check.that(
+        isinstance(args, list) and isinstance(ids, list) and len(args) == len(ids),
+        f"'{key}.args' and '{key}.ids' must be lists of equal length",
+    )
+    check.that(
+        len(args) == len(signature),
+        f"'{key}': {predicate} takes {len(signature)} argument(s), got {len(args)}",
+    )
     allowed = {"item": ITEM_KINDS, "station": STATION_KINDS, "player": {ROBOT_KIND: ""}}
     for position, (kind, ident, expected) in enumerate(zip(args, ids, signature, strict=True)):
-        check.that(isinstance(ident, (str, int)) and not isinstance(ident, bool),
-                   f"'{key}.ids[{position}]' must be an integer or a string")
+        check.that(
+            isinstance(ident, (str, int)) and not isinstance(ident, bool),
+            f"'{key}.ids[{position}]' must be an integer or a string",
+        )
         # A named object (string id) may be given by its type alone ("item", "station").
         wildcard = kind == expected and not is_variable(ident)
-        check.that(kind in allowed[expected] or wildcard,
-                   f"'{key}.args[{position}]' must be a {expected} kind, got {kind!r}")
+        check.that(
+            kind in allowed[expected] or wildcard,
+            f"'{key}.args[{position}]' must be a {expected} kind, got {kind!r}",
+        )
     return GoalLiteral(predicate, tuple(args), tuple(ids))
 
 
@@ -335,8 +366,10 @@ def _config(check, config) -> dict[str, dict[str, int]]:
         check.that(key in CONFIG_KEYS, f"'config.{key}' is unknown; expected some of {CONFIG_KEYS}")
         check.that(isinstance(per_kind, Mapping), f"'config.{key}' must map item kinds to integers")
         for kind, value in per_kind.items():
-            check.that(kind == "default" or kind in ITEM_KINDS,
-                       f"'config.{key}.{kind}' names an unknown item kind")
+            check.that(
+                kind == "default" or kind in ITEM_KINDS,
+                f"'config.{key}.{kind}' names an unknown item kind",
+            )
             check.integer(value, f"config.{key}.{kind}", minimum=1)
         result[key] = dict(per_kind)
     return result
@@ -346,27 +379,37 @@ def _check_placement(check: _Checker, layout: Layout) -> None:
     cells: dict[tuple[int, int], int] = {}
     for i, station in enumerate(layout.stations):
         cell = (station.x, station.y)
-        check.that(cell not in cells,
-                   f"'stations[{i}]' and 'stations[{cells.get(cell)}]' share cell {cell}")
+        check.that(
+            cell not in cells,
+            f"'stations[{i}]' and 'stations[{cells.get(cell)}]' share cell {cell}",
+        )
         cells[cell] = i
     robot = layout.robot
-    check.that((robot.x, robot.y) not in cells,
-               f"the robot stands on a station at ({robot.x}, {robot.y})")
-    check.that(robot.facing in cells,
-               f"the robot at ({robot.x}, {robot.y}) faces {robot.facing}, which is not a station")
+    check.that(
+        (robot.x, robot.y) not in cells, f"the robot stands on a station at ({robot.x}, {robot.y})"
+    )
+    check.that(
+        robot.facing in cells,
+        f"the robot at ({robot.x}, {robot.y}) faces {robot.facing}, which is not a station",
+    )
     held = [i for i, it in enumerate(layout.items) if (it.x, it.y) == (robot.x, robot.y)]
     check.that(len(held) <= 1, f"items {held} all start in the robot's hand; it holds one at most")
     for i, item in enumerate(layout.items):
-        check.that((item.x, item.y) in cells or i in held,
-                   f"'items[{i}]' ({item.kind}) at ({item.x}, {item.y}) is neither on a station "
-                   f"nor in the robot's hand")
+        check.that(
+            (item.x, item.y) in cells or i in held,
+            f"'items[{i}]' ({item.kind}) at ({item.x}, {item.y}) is neither on a station "
+            f"nor in the robot's hand",
+        )
 
 
 # ---- JSON lines --------------------------------------------------------------------------
 
 
-def write_layouts(path: str | os.PathLike, layouts: Iterable[Layout],
-                  annotations: Iterable[Mapping[str, Any]] | None = None) -> None:
+def write_layouts(
+    path: str | os.PathLike,
+    layouts: Iterable[Layout],
+    annotations: Iterable[Mapping[str, Any]] | None = None,
+) -> None:
     """Write layouts as JSON lines, atomically (one record per line, keys sorted).
 
     `annotations`, one mapping per layout, adds fields to its record (optimal_steps ...)."""
@@ -374,8 +417,10 @@ def write_layouts(path: str | os.PathLike, layouts: Iterable[Layout],
     extras = [{}] * len(layouts) if annotations is None else list(annotations)
     if len(extras) != len(layouts):
         raise ValueError(f"{len(extras)} annotations for {len(layouts)} layouts")
-    write_jsonl(path, ({**layout.to_record(), **extra}
-                       for layout, extra in zip(layouts, extras, strict=True)))
+    write_jsonl(
+        path,
+        ({**layout.to_record(), **extra} for layout, extra in zip(layouts, extras, strict=True)),
+    )
 
 
 def read_layout_records(path: str | os.PathLike) -> Iterator[tuple[Layout, dict[str, Any]]]:

@@ -21,8 +21,13 @@ from stgrpo.kitchen.domain import COOKED, COOKING, CUT, FRIED
 from stgrpo.kitchen.state import NOTHING, State
 from stgrpo.kitchen.world import World
 
-STATION_COLOURS = {"table": "#c8a27a", "stove": "#9e9e9e", "board": "#e8d7b0",
-                   "fryer": "#e0b040", "sink": "#8ec5e8"}
+STATION_COLOURS = {
+    "table": "#c8a27a",
+    "stove": "#9e9e9e",
+    "board": "#e8d7b0",
+    "fryer": "#e0b040",
+    "sink": "#8ec5e8",
+}
 _MARKS = ((COOKED, "cooked"), (COOKING, "cooking"), (CUT, "cut"), (FRIED, "fried"))
 
 
@@ -41,8 +46,11 @@ def robot_cell(world: World, station: int) -> tuple[float, float]:
     occupied = set(world.station_cells)
     for dx, dy in ((0, -1), (-1, 0), (1, 0), (0, 1)):
         cell = (x + dx, y + dy)
-        if cell not in occupied and 0 <= cell[0] < world.layout.width \
-                and 0 <= cell[1] < world.layout.height:
+        if (
+            cell not in occupied
+            and 0 <= cell[0] < world.layout.width
+            and 0 <= cell[1] < world.layout.height
+        ):
             return cell
     return x + 0.3, y - 0.3
 
@@ -56,32 +64,61 @@ def draw_state(world: World, state: State, ax, title: str | None = None) -> None
     ax.set_yticks([])
     for x in range(width):
         for y in range(height):
-            ax.add_patch(FancyBboxPatch((x - 0.48, y - 0.48), 0.96, 0.96,
-                                        boxstyle="round,pad=0,rounding_size=0.05",
-                                        facecolor="#f4f1ea", edgecolor="#ddd", linewidth=0.5))
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x - 0.48, y - 0.48),
+                    0.96,
+                    0.96,
+                    boxstyle="round,pad=0,rounding_size=0.05",
+                    facecolor="#f4f1ea",
+                    edgecolor="#ddd",
+                    linewidth=0.5,
+                )
+            )
     for s, (x, y) in enumerate(world.station_cells):
-        ax.add_patch(FancyBboxPatch((x - 0.45, y - 0.45), 0.9, 0.9,
-                                    boxstyle="round,pad=0,rounding_size=0.08",
-                                    facecolor=STATION_COLOURS[world.station_kinds[s]],
-                                    edgecolor="#555"))
-        ax.text(x, y - 0.38, world.station_names[s], ha="center", va="bottom", fontsize=6,
-                color="#222")
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - 0.45, y - 0.45),
+                0.9,
+                0.9,
+                boxstyle="round,pad=0,rounding_size=0.08",
+                facecolor=STATION_COLOURS[world.station_kinds[s]],
+                edgecolor="#555",
+            )
+        )
+        ax.text(
+            x, y - 0.38, world.station_names[s], ha="center", va="bottom", fontsize=6, color="#222"
+        )
         for level, item in enumerate(state.stacks[s]):
-            ax.text(x, y - 0.2 + 0.17 * level, item_label(world, state, item), ha="center",
-                    va="bottom", fontsize=5.5,
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85})
+            ax.text(
+                x,
+                y - 0.2 + 0.17 * level,
+                item_label(world, state, item),
+                ha="center",
+                va="bottom",
+                fontsize=5.5,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85},
+            )
     rx, ry = robot_cell(world, state.robot)
     ax.add_patch(Circle((rx, ry), 0.28, facecolor="#4a78c2", edgecolor="#1d3d73"))
     ax.text(rx, ry, world.robot_name, ha="center", va="center", fontsize=6, color="white")
     if state.held != NOTHING:
-        ax.text(rx, ry + 0.32, item_label(world, state, state.held), ha="center", va="bottom",
-                fontsize=5.5, bbox={"boxstyle": "round,pad=0.15", "facecolor": "#fff7c2"})
+        ax.text(
+            rx,
+            ry + 0.32,
+            item_label(world, state, state.held),
+            ha="center",
+            va="bottom",
+            fontsize=5.5,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "#fff7c2"},
+        )
     if title:
         ax.set_title(title, fontsize=7)
 
 
-def render_state(world: World, state: State, path: str | os.PathLike,
-                 title: str | None = None) -> None:
+def render_state(
+    world: World, state: State, path: str | os.PathLike, title: str | None = None
+) -> None:
     """Write one state as a PNG."""
     fig, ax = plt.subplots(figsize=(4, 4), dpi=120)
     draw_state(world, state, ax, title)
@@ -90,16 +127,20 @@ def render_state(world: World, state: State, path: str | os.PathLike,
     plt.close(fig)
 
 
-def render_episode(world: World, states: Sequence[State], path: str | os.PathLike,
-                   titles: Sequence[str] | None = None, columns: int = 5) -> None:
+def render_episode(
+    world: World,
+    states: Sequence[State],
+    path: str | os.PathLike,
+    titles: Sequence[str] | None = None,
+    columns: int = 5,
+) -> None:
     """Write an episode: a strip of frames (.png) or an animation (.gif)."""
     titles = list(titles) if titles is not None else [f"step {i}" for i in range(len(states))]
     if str(path).endswith(".gif"):
         _render_gif(world, states, titles, path)
         return
     rows = -(-len(states) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 3 * rows), dpi=100,
-                             squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 3 * rows), dpi=100, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, state, title in zip(axes.flat, states, titles, strict=False):

@@ -82,7 +82,7 @@ def apply(world: World, state: State, action: Action) -> State:
             held, new_stack = NOTHING, (*stacks[here], a)
         else:
             held, new_stack = a, stacks[here][:-1]
-        stacks = (*stacks[:here], new_stack, *stacks[here + 1:])
+        stacks = (*stacks[:here], new_stack, *stacks[here + 1 :])
     flags, timers = state.flags, state.timers
     if kind in _PROCESS or timers:
         flags, timers = _advance_timers(world, stacks, flags, timers, action)
@@ -95,8 +95,10 @@ def _advance_timers(world, stacks, flags, timers, action):
     if action.kind in _PROCESS:
         for timer_kind in _PROCESS[action.kind][0]:
             station = action.b if timer_kind in ("cook", "fry") else -1
-            timer = next((t for t in timers
-                          if t[0] == timer_kind and t[1] == action.a and t[2] == station), None)
+            timer = next(
+                (t for t in timers if t[0] == timer_kind and t[1] == action.a and t[2] == station),
+                None,
+            )
             if timer is None:
                 timer = [timer_kind, action.a, station, 0, False]
                 timers.append(timer)

@@ -17,8 +17,9 @@ class SearchLimitError(RuntimeError):
     """The search visited its maximum number of states without reaching the goal."""
 
 
-def shortest_plan(world: World, start: State | None = None,
-                  max_states: int = 2_000_000) -> list[Action] | None:
+def shortest_plan(
+    world: World, start: State | None = None, max_states: int = 2_000_000
+) -> list[Action] | None:
     """A shortest action sequence from `start` (default: the initial state) to the goal.
 
     Returns None when the goal is unreachable; raises SearchLimitError past `max_states`.

@@ -96,8 +96,9 @@ def _item_block(world: World, state: State, i: int, where: dict[int, tuple[int, 
     name = world.item_names[i]
     lines = [f"Item {name}:", f"{name} is {ITEM_KINDS[world.item_kinds[i]]}"]
     flags = state.flags[i]
-    lines += [f"{name} {sentence}" for bit, sentence in enumerate(_PROPERTY_SENTENCES)
-              if flags >> bit & 1]
+    lines += [
+        f"{name} {sentence}" for bit, sentence in enumerate(_PROPERTY_SENTENCES) if flags >> bit & 1
+    ]
     if i in where:
         s, level = where[i]
         stack = state.stacks[s]
@@ -110,11 +111,19 @@ def _item_block(world: World, state: State, i: int, where: dict[int, tuple[int, 
         # atop facts in Robotouille's grounding order: pairs (upper, lower) by object index
         pairs = []
         if level > 0:
-            pairs.append(((i, stack[level - 1]), f"{name} is directly on top of "
-                                                 f"{world.item_names[stack[level - 1]]}"))
+            pairs.append(
+                (
+                    (i, stack[level - 1]),
+                    f"{name} is directly on top of {world.item_names[stack[level - 1]]}",
+                )
+            )
         if level < len(stack) - 1:
-            pairs.append(((stack[level + 1], i), f"{name} is directly under "
-                                                 f"{world.item_names[stack[level + 1]]}"))
+            pairs.append(
+                (
+                    (stack[level + 1], i),
+                    f"{name} is directly under {world.item_names[stack[level + 1]]}",
+                )
+            )
         lines += [sentence for _, sentence in sorted(pairs)]
     elif state.held == i:
         lines.append(f"{name} is held by {world.robot_name}")
@@ -124,12 +133,14 @@ def _item_block(world: World, state: State, i: int, where: dict[int, tuple[int, 
 def _robot_block(world: World, state: State) -> str:
     name = world.robot_name
     holding = "nothing" if state.held == NOTHING else world.item_names[state.held]
-    return "\n".join([
-        f"Player {name}:",
-        f"{name} is a robot",
-        f"{name} is at {world.station_names[state.robot]}",
-        f"{name} is holding {holding}",
-    ])
+    return "\n".join(
+        [
+            f"Player {name}:",
+            f"{name} is a robot",
+            f"{name} is at {world.station_names[state.robot]}",
+            f"{name} is holding {holding}",
+        ]
+    )
 
 
 _SHORT_PROPERTIES = tuple(name[2:].replace("ifcut", " if cut") for name in PROPERTIES)
@@ -139,6 +150,7 @@ def compact_state(world: World, state: State) -> str:
     """The same facts as `observation`, one line per station (a few hundred tokens where
     Robotouille's sentences take a thousand): stacks bottom to top, item properties in
     parentheses, then where the robot is and what it holds."""
+
     def item(i: int) -> str:
         flags = state.flags[i]
         words = [w for bit, w in enumerate(_SHORT_PROPERTIES) if flags >> bit & 1]
@@ -150,8 +162,7 @@ def compact_state(world: World, state: State) -> str:
         contents = ", ".join(item(i) for i in stack) or "empty"
         lines.append(f"{world.station_names[s]} ({kind}): {contents}")
     held = "nothing" if state.held == NOTHING else item(state.held)
-    lines.append(f"{world.robot_name} is at {world.station_names[state.robot]}, "
-                 f"holding {held}.")
+    lines.append(f"{world.robot_name} is at {world.station_names[state.robot]}, holding {held}.")
     return "\n".join(lines)
 
 
@@ -192,8 +203,7 @@ def recipe(goal: tuple) -> str:
             words.append(f"on {name(literal.ids[1])}")
         elif literal.predicate == "item_at":
             base = bases.get(literal.ids[1])
-            words.append(f"with {name(base)}" if base is not None
-                         else f"at a {literal.args[1]}")
+            words.append(f"with {name(base)}" if base is not None else f"at a {literal.args[1]}")
         elif literal.predicate == "clear":
             words.append("on top")
         else:
@@ -240,8 +250,10 @@ def item_state(world: World, state: State) -> str:
     name ("cheese1 at table2, on patty1, under topbun1, cooked."), then the empty stations. A
     model finds where an item is by copying what follows its name, which small models learn
     far sooner than reading a station's line backwards."""
-    lines = [f"{world.robot_name} at {world.station_names[state.robot]}, holding "
-             f"{'nothing' if state.held == NOTHING else world.item_names[state.held]}."]
+    lines = [
+        f"{world.robot_name} at {world.station_names[state.robot]}, holding "
+        f"{'nothing' if state.held == NOTHING else world.item_names[state.held]}."
+    ]
     for s, stack in enumerate(state.stacks):
         for level, i in enumerate(stack):
             parts = [f"{world.item_names[i]} at {world.station_names[s]}"]
@@ -252,8 +264,10 @@ def item_state(world: World, state: State) -> str:
             parts += _item_words(state, i)
             lines.append(", ".join(parts) + ".")
     if state.held != NOTHING:
-        lines.append(", ".join([f"{world.item_names[state.held]} held",
-                                *_item_words(state, state.held)]) + ".")
+        lines.append(
+            ", ".join([f"{world.item_names[state.held]} held", *_item_words(state, state.held)])
+            + "."
+        )
     empty = [world.station_names[s] for s, stack in enumerate(state.stacks) if not stack]
     lines.append(f"Empty: {', '.join(empty) if empty else 'none'}.")
     return "\n".join(lines)

@@ -72,9 +72,7 @@ class World:
                 held = index
             else:
                 stacks[station_at[cell]].append(index)
-        flags = tuple(
-            sum(BIT[name] for name in set(item.predicates)) for item in items
-        )
+        flags = tuple(sum(BIT[name] for name in set(item.predicates)) for item in items)
         kinds = [it.kind for it in items]
         initial = State(
             robot=station_at[layout.robot.facing],
@@ -92,10 +90,10 @@ class World:
             item_kinds=tuple(kinds),
             item_names=_numbered(kinds),
             item_ids=tuple(it.id for it in items),
-            cook_ticks=tuple(_per_kind(layout, "cook_time", k, DEFAULT_COOK_TIME) + 1
-                             for k in kinds),
-            fry_ticks=tuple(_per_kind(layout, "fry_time", k, DEFAULT_FRY_TIME) + 1
-                            for k in kinds),
+            cook_ticks=tuple(
+                _per_kind(layout, "cook_time", k, DEFAULT_COOK_TIME) + 1 for k in kinds
+            ),
+            fry_ticks=tuple(_per_kind(layout, "fry_time", k, DEFAULT_FRY_TIME) + 1 for k in kinds),
             cuts_needed=tuple(_per_kind(layout, "num_cuts", k, DEFAULT_NUM_CUTS) for k in kinds),
             initial=initial,
             source=source,

@@ -15,8 +15,14 @@ from stgrpo.models.inference import Chat, Sampling, register
 
 @register("hf")
 class HFBackend:
-    def __init__(self, model: str, batch_size: int = 32, dtype: str = "float32",
-                 device: str | None = None, threads: int | None = None):
+    def __init__(
+        self,
+        model: str,
+        batch_size: int = 32,
+        dtype: str = "float32",
+        device: str | None = None,
+        threads: int | None = None,
+    ):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -48,29 +54,34 @@ class HFBackend:
             self.tokenizer.pad_token = self.tokenizer.eos_token
 
     def generate(self, chats: Sequence[Chat], sampling: Sampling) -> list[str]:
-        return [self.tokenizer.decode(ids, skip_special_tokens=True)
-                for ids in self.generate_ids(chats, sampling)]
+        return [
+            self.tokenizer.decode(ids, skip_special_tokens=True)
+            for ids in self.generate_ids(chats, sampling)
+        ]
 
     def generate_ids(self, chats: Sequence[Chat], sampling: Sampling) -> list[list[int]]:
         """The new token ids of each reply, up to and including its end-of-turn token."""
-        texts = [self.tokenizer.apply_chat_template(chat, tokenize=False,
-                                                    add_generation_prompt=True)
-                 for chat in chats]
+        texts = [
+            self.tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+            for chat in chats
+        ]
         replies: list[list[int]] = []
         for start in range(0, len(texts), self.batch_size):
-            replies += self._batch(texts[start:start + self.batch_size], sampling, start)
+            replies += self._batch(texts[start : start + self.batch_size], sampling, start)
         return replies
 
     def _batch(self, texts: list[str], sampling: Sampling, offset: int) -> list[list[int]]:
         torch = self.torch
-        inputs = self.tokenizer(texts, return_tensors="pt", padding=True, padding_side="left",
-                                add_special_tokens=False).to(self.device)
-        options = {"max_new_tokens": sampling.max_tokens,
-                   "pad_token_id": self.tokenizer.pad_token_id}
+        inputs = self.tokenizer(
+            texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False
+        ).to(self.device)
+        options = {
+            "max_new_tokens": sampling.max_tokens,
+            "pad_token_id": self.tokenizer.pad_token_id,
+        }
         if sampling.temperature > 0:
             torch.manual_seed(sampling.seed + offset)
-            options.update(do_sample=True, temperature=sampling.temperature,
-                           top_p=sampling.top_p)
+            options.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p)
         else:
             options.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         was_training = self.model.training
@@ -81,8 +92,9 @@ class HFBackend:
         finally:
             self.model.train(was_training)
         stops = {self.tokenizer.eos_token_id, *_ids(self.model.generation_config.eos_token_id)}
-        return [_until_stop(row.tolist(), stops)
-                for row in output[:, inputs["input_ids"].shape[1]:]]
+        return [
+            _until_stop(row.tolist(), stops) for row in output[:, inputs["input_ids"].shape[1] :]
+        ]
 
 
 def _ids(value) -> list[int]:
@@ -93,7 +105,7 @@ def _until_stop(ids: list[int], stops: set[int]) -> list[int]:
     """Generated ids up to the first stop token (kept); the padding after it dropped."""
     for index, token in enumerate(ids):
         if token in stops:
-            return ids[:index + 1]
+            return ids[: index + 1]
     return ids
 
 

@@ -37,9 +37,11 @@ BACKENDS: dict[str, Callable[..., ChatBackend]] = {}
 
 def register(name: str):
     """Class or function decorator: make a backend factory available under `name`."""
+
     def wrap(factory):
         BACKENDS[name] = factory
         return factory
+
     return wrap
 
 
@@ -49,8 +51,9 @@ def make_backend(name: str, model: str, **options) -> ChatBackend:
     try:
         factory = BACKENDS[name]
     except KeyError:
-        raise ValueError(f"unknown inference backend {name!r}; available: "
-                         f"{sorted(BACKENDS)}") from None
+        raise ValueError(
+            f"unknown inference backend {name!r}; available: {sorted(BACKENDS)}"
+        ) from None
     return factory(model, **options)
 
 
@@ -78,15 +81,15 @@ def backend_from_config(cfg, group: str, model: str) -> ChatBackend:
     name = require(cfg, f"{group}.backend", str)
     _load_builtin_backends()
     if name not in BACKENDS:
-        raise ConfigError(f"config key '{group}.backend' must be one of {sorted(BACKENDS)}, "
-                          f"got {name!r}")
+        raise ConfigError(
+            f"config key '{group}.backend' must be one of {sorted(BACKENDS)}, got {name!r}"
+        )
     options = cfg[group].get("backend_options")
     options = OmegaConf.to_container(options, resolve=True) if options is not None else {}
     try:
         return make_backend(name, model, **options)
     except (OSError, ValueError, SafetensorError) as exc:
-        raise StageError(f"model {model} does not load ({group}.backend={name}): "
-                         f"{exc}") from None
+        raise StageError(f"model {model} does not load ({group}.backend={name}): {exc}") from None
 
 
 def _load_builtin_backends() -> None:

@@ -73,36 +73,61 @@ class PretrainSpec:
     drill_mix: float = 0.0  # share of the walks' rows that are whole-prompt drill rows
 
     def __post_init__(self):
-        for key in ("steps", "drill_steps", "drill_prompt_steps", "layouts", "walk_steps",
-                    "batch_size"):
+        for key in (
+            "steps",
+            "drill_steps",
+            "drill_prompt_steps",
+            "layouts",
+            "walk_steps",
+            "batch_size",
+        ):
             value = getattr(self, key)
             may_be_zero = key in ("steps", "drill_steps", "drill_prompt_steps")
-            if not isinstance(value, int) or isinstance(value, bool) or value < (
-                    0 if may_be_zero else 1):
-                raise ConfigError(f"config key 'model.pretrain.{key}' must be a "
-                                  f"{'non-negative' if may_be_zero else 'positive'} "
-                                  f"integer, got {value!r}")
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value < (0 if may_be_zero else 1)
+            ):
+                raise ConfigError(
+                    f"config key 'model.pretrain.{key}' must be a "
+                    f"{'non-negative' if may_be_zero else 'positive'} "
+                    f"integer, got {value!r}"
+                )
         if not isinstance(self.lr, (int, float)) or isinstance(self.lr, bool) or self.lr <= 0:
-            raise ConfigError(f"config key 'model.pretrain.lr' must be a positive number, "
-                              f"got {self.lr!r}")
-        if not isinstance(self.drill_mix, (int, float)) or isinstance(self.drill_mix, bool) \
-                or not 0 <= self.drill_mix < 1:
-            raise ConfigError(f"config key 'model.pretrain.drill_mix' must be a number in "
-                              f"[0, 1), got {self.drill_mix!r}")
+            raise ConfigError(
+                f"config key 'model.pretrain.lr' must be a positive number, got {self.lr!r}"
+            )
+        if (
+            not isinstance(self.drill_mix, (int, float))
+            or isinstance(self.drill_mix, bool)
+            or not 0 <= self.drill_mix < 1
+        ):
+            raise ConfigError(
+                f"config key 'model.pretrain.drill_mix' must be a number in "
+                f"[0, 1), got {self.drill_mix!r}"
+            )
         if not isinstance(self.prompt_loss, bool):
-            raise ConfigError(f"config key 'model.pretrain.prompt_loss' must be true or false, "
-                              f"got {self.prompt_loss!r}")
+            raise ConfigError(
+                f"config key 'model.pretrain.prompt_loss' must be true or false, "
+                f"got {self.prompt_loss!r}"
+            )
         unknown = sorted(set(self.tasks) - set(TASKS))
         if unknown:
-            raise ConfigError(f"config key 'model.pretrain.tasks' names unknown tasks {unknown}; "
-                              f"known: {sorted(TASKS)}")
+            raise ConfigError(
+                f"config key 'model.pretrain.tasks' names unknown tasks {unknown}; "
+                f"known: {sorted(TASKS)}"
+            )
         if self.template not in TEMPLATES:
-            raise ConfigError(f"config key 'model.pretrain.template' must be one of "
-                              f"{sorted(TEMPLATES)}, got {self.template!r}")
+            raise ConfigError(
+                f"config key 'model.pretrain.template' must be one of "
+                f"{sorted(TEMPLATES)}, got {self.template!r}"
+            )
         thought = template_option(self.template, "thought")
         if self.total_steps and thought not in ("lookup", "aim"):
-            raise ConfigError(f"config key 'model.pretrain.template' must be a template with "
-                              f"lookup or aim thoughts to pretrain on, got {self.template!r}")
+            raise ConfigError(
+                f"config key 'model.pretrain.template' must be a template with "
+                f"lookup or aim thoughts to pretrain on, got {self.template!r}"
+            )
 
     @property
     def total_steps(self) -> int:
@@ -114,10 +139,14 @@ def random_subgoal(world: World, state: State, rng: random.Random) -> tuple[Acti
     station (waiting aside), reached by moving there first if the robot is elsewhere."""
     options = []
     for station in range(world.n_stations):
-        there = state if station == state.robot else apply(
-            world, state, Action("move", state.robot, station))
-        options += [(station, a) for a in valid_actions(world, there)
-                    if a.kind not in ("move", "wait")]
+        there = (
+            state
+            if station == state.robot
+            else apply(world, state, Action("move", state.robot, station))
+        )
+        options += [
+            (station, a) for a in valid_actions(world, there) if a.kind not in ("move", "wait")
+        ]
     station, goal = rng.choice(options)
     if station == state.robot:
         return goal, None
@@ -159,15 +188,21 @@ def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict]
         yield prompt, format_response(thought, text)
 
 
-def _prompt(template: str, world: World, state: State, observation: str, info: dict,
-            progress: str):
-    return build_messages(observation, info["valid_actions"], template,
-                          compact_state(world, state), recipe(world.layout.goal),
-                          item_state(world, state), progress)
+def _prompt(template: str, world: World, state: State, observation: str, info: dict, progress: str):
+    return build_messages(
+        observation,
+        info["valid_actions"],
+        template,
+        compact_state(world, state),
+        recipe(world.layout.goal),
+        item_state(world, state),
+        progress,
+    )
 
 
-def drill_rows(spec: PretrainSpec, seed: int, whole_prompts: bool = False,
-               first_layout: int = 0) -> Iterator[tuple[list[dict], str]]:
+def drill_rows(
+    spec: PretrainSpec, seed: int, whole_prompts: bool = False, first_layout: int = 0
+) -> Iterator[tuple[list[dict], str]]:
     """(prompt chat, answer) of the lookup drill: per walked state, its item lines (as
     `item_state` writes them; with `whole_prompts` the template's whole prompt) and every
     item's station, in a seeded random order."""
@@ -176,16 +211,19 @@ def drill_rows(spec: PretrainSpec, seed: int, whole_prompts: bool = False,
     for world, state, _, _, _, observation, info in _walks(spec, rng, first_layout):
         names, stations = world.item_names, world.station_names
         where = {names[i]: stations[s] for s, stack in enumerate(state.stacks) for i in stack}
-        lines = [line for line in item_state(world, state).split("\n")
-                 if line.split(" at ")[0] in where]
+        lines = [
+            line for line in item_state(world, state).split("\n") if line.split(" at ")[0] in where
+        ]
         items = list(where)
         rng.shuffle(items)
         lookups = " ".join(f"I need {name} at {where[name]}." for name in items)
         if not items:
             continue
-        prompt = (_prompt(spec.template, world, state, observation, info,
-                          progress_text(world, state)) if whole_prompts
-                  else [{"role": "user", "content": indent_lines("\n".join(lines), indent)}])
+        prompt = (
+            _prompt(spec.template, world, state, observation, info, progress_text(world, state))
+            if whole_prompts
+            else [{"role": "user", "content": indent_lines("\n".join(lines), indent)}]
+        )
         yield prompt, f"Thought: {lookups}"
 
 
@@ -221,18 +259,23 @@ def lookup_accuracy(model, examples: list[dict], batch_size: int = 20) -> float:
     model.eval()
     with torch.no_grad():
         for start in range(0, len(examples), batch_size):
-            batch = examples[start:start + batch_size]
+            batch = examples[start : start + batch_size]
             width = max(len(e["input_ids"]) for e in batch)
-            ids = torch.tensor([e["input_ids"] + [0] * (width - len(e["input_ids"]))
-                                for e in batch], device=model.device)
-            attention = torch.tensor([[1] * len(e["input_ids"]) + [0] * (width - len(e["input_ids"]))
-                                      for e in batch], device=model.device)
+            ids = torch.tensor(
+                [e["input_ids"] + [0] * (width - len(e["input_ids"])) for e in batch],
+                device=model.device,
+            )
+            attention = torch.tensor(
+                [[1] * len(e["input_ids"]) + [0] * (width - len(e["input_ids"])) for e in batch],
+                device=model.device,
+            )
             predicted = model(input_ids=ids, attention_mask=attention).logits.argmax(-1)
             for row, example in enumerate(batch):
                 for first, last in _runs(example["completion_mask"]):
                     total += 1
-                    right += bool((predicted[row, first - 1:last - 1]
-                                   == ids[row, first:last]).all())
+                    right += bool(
+                        (predicted[row, first - 1 : last - 1] == ids[row, first:last]).all()
+                    )
     model.train()
     return right / total if total else 0.0
 
@@ -251,13 +294,20 @@ def _runs(mask: list[int]) -> Iterator[tuple[int, int]]:
 def chat_example(tokenizer, prompt: list[dict], answer: str, prompt_loss: bool) -> dict:
     """A (prompt, answer) row as token ids with the loss on the answer (and with
     `prompt_loss` on the prompt too), for a dataset that also holds drill rows."""
-    chat = prompt + [{"role": "assistant", "content": answer}]
-    ids = tokenizer(tokenizer.apply_chat_template(chat, tokenize=False),
-                    add_special_tokens=False)["input_ids"]
-    prompt_length = len(tokenizer(tokenizer.apply_chat_template(
-        prompt, tokenize=False, add_generation_prompt=True), add_special_tokens=False)["input_ids"])
-    return {"input_ids": ids,
-            "completion_mask": [int(prompt_loss)] * prompt_length + [1] * (len(ids) - prompt_length)}
+    chat = [*prompt, {"role": "assistant", "content": answer}]
+    ids = tokenizer(tokenizer.apply_chat_template(chat, tokenize=False), add_special_tokens=False)[
+        "input_ids"
+    ]
+    prompt_length = len(
+        tokenizer(
+            tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True),
+            add_special_tokens=False,
+        )["input_ids"]
+    )
+    return {
+        "input_ids": ids,
+        "completion_mask": [int(prompt_loss)] * prompt_length + [1] * (len(ids) - prompt_length),
+    }
 
 
 def _walk_rows(tokenizer, spec: PretrainSpec, seed: int) -> list[dict]:
@@ -265,12 +315,14 @@ def _walk_rows(tokenizer, spec: PretrainSpec, seed: int) -> list[dict]:
     lookup is kept while the rest is learnt (measured: without them the walks erase it)."""
     walks = list(pretraining_rows(spec, seed))
     if not spec.drill_mix:
-        return [{"prompt": p, "completion": [{"role": "assistant", "content": a}]}
-                for p, a in walks]
+        return [
+            {"prompt": p, "completion": [{"role": "assistant", "content": a}]} for p, a in walks
+        ]
     drills = list(drill_rows(spec, seed + 2, whole_prompts=True))  # walks of their own
     wanted = round(len(walks) * spec.drill_mix / (1 - spec.drill_mix))
-    return ([chat_example(tokenizer, p, a, spec.prompt_loss) for p, a in walks]
-            + [drill_example(tokenizer, *drills[i % len(drills)]) for i in range(wanted)])
+    return [chat_example(tokenizer, p, a, spec.prompt_loss) for p, a in walks] + [
+        drill_example(tokenizer, *drills[i % len(drills)]) for i in range(wanted)
+    ]
 
 
 HELD_OUT_LAYOUTS = 3  # per task, after the training layouts: where the lookup is measured
@@ -290,28 +342,51 @@ def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work
     if spec.drill_steps or spec.drill_prompt_steps:
         held_out = replace(spec, layouts=HELD_OUT_LAYOUTS)
         rows = list(drill_rows(held_out, seed, whole_prompts=True, first_layout=spec.layouts))
-        probe = [drill_example(tokenizer, p, a) for p, a in rows[::max(len(rows) // 200, 1)]]
+        probe = [drill_example(tokenizer, p, a) for p, a in rows[:: max(len(rows) // 200, 1)]]
         record["lookup_accuracy"] = {"start": lookup_accuracy(model, probe)}
-    for phase, steps, whole in (("drill", spec.drill_steps, False),
-                                ("drill_prompt", spec.drill_prompt_steps, True)):
+    for phase, steps, whole in (
+        ("drill", spec.drill_steps, False),
+        ("drill_prompt", spec.drill_prompt_steps, True),
+    ):
         if steps:
-            examples = [drill_example(tokenizer, p, a)
-                        for p, a in drill_rows(spec, seed, whole_prompts=whole)]
-            record[phase] = _train(model, tokenizer, examples, spec, steps, seed,
-                                   f"{work}/{phase}", prompt_loss=False)
+            examples = [
+                drill_example(tokenizer, p, a)
+                for p, a in drill_rows(spec, seed, whole_prompts=whole)
+            ]
+            record[phase] = _train(
+                model, tokenizer, examples, spec, steps, seed, f"{work}/{phase}", prompt_loss=False
+            )
             record["lookup_accuracy"][phase] = lookup_accuracy(model, probe)
             log.info("after the %s: lookup accuracy %.3f", phase, record["lookup_accuracy"][phase])
     if spec.steps:
-        record.update(_train(model, tokenizer, _walk_rows(tokenizer, spec, seed), spec,
-                             spec.steps, seed, f"{work}/walks", prompt_loss=spec.prompt_loss))
+        record.update(
+            _train(
+                model,
+                tokenizer,
+                _walk_rows(tokenizer, spec, seed),
+                spec,
+                spec.steps,
+                seed,
+                f"{work}/walks",
+                prompt_loss=spec.prompt_loss,
+            )
+        )
         if probe:
             record["lookup_accuracy"]["walks"] = lookup_accuracy(model, probe)
             log.info("after the walks: lookup accuracy %.3f", record["lookup_accuracy"]["walks"])
     return record
 
 
-def _train(model, tokenizer, rows: list[dict], spec: PretrainSpec, steps: int, seed: int,
-           work: str, prompt_loss: bool) -> dict:
+def _train(
+    model,
+    tokenizer,
+    rows: list[dict],
+    spec: PretrainSpec,
+    steps: int,
+    seed: int,
+    work: str,
+    prompt_loss: bool,
+) -> dict:
     """`steps` optimizer steps of TRL's SFTTrainer on `rows`: prompt/completion chats, or
     token ids with a `completion_mask` (the loss where it is 1)."""
     import torch
@@ -320,16 +395,36 @@ def _train(model, tokenizer, rows: list[dict], spec: PretrainSpec, steps: int, s
 
     data = Dataset.from_dict({key: [row[key] for row in rows] for key in rows[0]})
     args = SFTConfig(
-        output_dir=work, per_device_train_batch_size=spec.batch_size, learning_rate=spec.lr,
-        lr_scheduler_type="cosine", warmup_steps=0.05, max_steps=steps,
-        num_train_epochs=100, logging_steps=max(steps // 10, 1), save_strategy="no",
-        seed=seed, data_seed=seed, use_cpu=not torch.cuda.is_available(), bf16=False,
-        report_to=[], disable_tqdm=True, dataloader_num_workers=0, max_length=1024,
-        completion_only_loss=not prompt_loss, packing=False,
-        train_sampling_strategy="group_by_length")  # less padding to compute
+        output_dir=work,
+        per_device_train_batch_size=spec.batch_size,
+        learning_rate=spec.lr,
+        lr_scheduler_type="cosine",
+        warmup_steps=0.05,
+        max_steps=steps,
+        num_train_epochs=100,
+        logging_steps=max(steps // 10, 1),
+        save_strategy="no",
+        seed=seed,
+        data_seed=seed,
+        use_cpu=not torch.cuda.is_available(),
+        bf16=False,
+        report_to=[],
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+        max_length=1024,
+        completion_only_loss=not prompt_loss,
+        packing=False,
+        train_sampling_strategy="group_by_length",
+    )  # less padding to compute
     trainer = SFTTrainer(model=model, args=args, processing_class=tokenizer, train_dataset=data)
     trainer.train()
     logged = [entry for entry in trainer.state.log_history if "loss" in entry]
-    return {"rows": len(rows), "steps": trainer.state.global_step,
-            **({k: logged[-1][k] for k in ("loss", "mean_token_accuracy") if k in logged[-1]}
-               if logged else {})}
+    return {
+        "rows": len(rows),
+        "steps": trainer.state.global_step,
+        **(
+            {k: logged[-1][k] for k in ("loss", "mean_token_accuracy") if k in logged[-1]}
+            if logged
+            else {}
+        ),
+    }

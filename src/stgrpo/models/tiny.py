@@ -48,8 +48,10 @@ SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 EOS = "<|im_end|>"
 PAD = "<|endoftext|>"
 # Qwen2's pre-tokenizer pattern (digits split one by one, letters kept in runs).
-QWEN2_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
-                 r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN2_PATTERN = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
+    r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
 NAME = re.compile(r"\b[a-z]+[0-9]+\b")  # a kitchen object's or station's name: "patty1"
 # model.build.name_tokens: which forms of a kitchen name are single tokens. "both": "patty1"
 # (a line's first word) and " patty1" (after a space) are two tokens; "bare": only "patty1",
@@ -78,21 +80,31 @@ class TinySpec:
 
     def __post_init__(self):
         if self.name_tokens not in NAME_FORMS:
-            raise ConfigError(f"config key 'model.build.name_tokens' must be one of "
-                              f"{list(NAME_FORMS)}, got {self.name_tokens!r}")
+            raise ConfigError(
+                f"config key 'model.build.name_tokens' must be one of "
+                f"{list(NAME_FORMS)}, got {self.name_tokens!r}"
+            )
         for key, value in vars(self).items():
             if key == "name_tokens":
                 continue
-            if not isinstance(value, int) or isinstance(value, bool) or value < (
-                    0 if key == "seed" else 1):
-                raise ConfigError(f"config key 'model.build.{key}' must be a positive "
-                                  f"integer, got {value!r}")
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value < (0 if key == "seed" else 1)
+            ):
+                raise ConfigError(
+                    f"config key 'model.build.{key}' must be a positive integer, got {value!r}"
+                )
         if self.hidden_size % self.num_attention_heads:
-            raise ConfigError("config key 'model.build.hidden_size' must be a multiple of "
-                              "model.build.num_attention_heads")
+            raise ConfigError(
+                "config key 'model.build.hidden_size' must be a multiple of "
+                "model.build.num_attention_heads"
+            )
         if self.num_attention_heads % self.num_key_value_heads:
-            raise ConfigError("config key 'model.build.num_attention_heads' must be a "
-                              "multiple of model.build.num_key_value_heads")
+            raise ConfigError(
+                "config key 'model.build.num_attention_heads' must be a "
+                "multiple of model.build.num_key_value_heads"
+            )
 
 
 def corpus(spec: TinySpec) -> Iterator[str]:
@@ -112,10 +124,15 @@ def corpus(spec: TinySpec) -> Iterator[str]:
             for _ in range(8):
                 compact = compact_state(world, env.state)
                 for template in TEMPLATES:
-                    yield build_messages(observation, info["valid_actions"], template,
-                                         compact, recipe(world.layout.goal),
-                                         item_state(world, env.state),
-                                         progress_text(world, env.state))[-1]["content"]
+                    yield build_messages(
+                        observation,
+                        info["valid_actions"],
+                        template,
+                        compact,
+                        recipe(world.layout.goal),
+                        item_state(world, env.state),
+                        progress_text(world, env.state),
+                    )[-1]["content"]
                 observation, _, _, info = env.step(rng.choice(info["valid_actions"]))
             if task in PAPER_TASKS:
                 for step in expert_trajectory(world, seed=seed):
@@ -137,8 +154,9 @@ def add_name_tokens(tokenizer, names: list[str], forms: tuple[str, ...]) -> None
     pre-tokenizer) each lookup is one token. Text round-trips unchanged."""
     from tokenizers import AddedToken
 
-    tokenizer.add_tokens([AddedToken(prefix + name, normalized=False)
-                          for name in names for prefix in forms])
+    tokenizer.add_tokens(
+        [AddedToken(prefix + name, normalized=False) for name in names for prefix in forms]
+    )
 
 
 def train_tokenizer(texts: Iterator[str], vocab_size: int):
@@ -147,23 +165,30 @@ def train_tokenizer(texts: Iterator[str], vocab_size: int):
     from transformers import PreTrainedTokenizerFast
 
     tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(QWEN2_PATTERN), behavior="isolated"),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(QWEN2_PATTERN), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
     tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-                                  show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
     tokenizer.train_from_iterator(texts, trainer=trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token=EOS, pad_token=PAD,
-                                   unk_token=None)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, eos_token=EOS, pad_token=PAD, unk_token=None
+    )
     fast.chat_template = CHAT_TEMPLATE
     return fast
 
 
-def build(spec: TinySpec, out: Path, pretraining: PretrainSpec | None = None,
-          threads: int = 1) -> None:
+def build(
+    spec: TinySpec, out: Path, pretraining: PretrainSpec | None = None, threads: int = 1
+) -> None:
     """Tokenizer, config and weights into `out` (atomically: a folder renamed into place);
     with `pretraining` steps, the weights are pretrained on planner-free kitchen text."""
     import torch
@@ -175,29 +200,39 @@ def build(spec: TinySpec, out: Path, pretraining: PretrainSpec | None = None,
         add_name_tokens(tokenizer, kitchen_names(texts), forms)
     eos, pad = tokenizer.convert_tokens_to_ids(EOS), tokenizer.convert_tokens_to_ids(PAD)
     config = Qwen2Config(
-        vocab_size=len(tokenizer), hidden_size=spec.hidden_size,
-        intermediate_size=spec.intermediate_size, num_hidden_layers=spec.num_hidden_layers,
+        vocab_size=len(tokenizer),
+        hidden_size=spec.hidden_size,
+        intermediate_size=spec.intermediate_size,
+        num_hidden_layers=spec.num_hidden_layers,
         num_attention_heads=spec.num_attention_heads,
         num_key_value_heads=spec.num_key_value_heads,
-        max_position_embeddings=spec.max_position_embeddings, tie_word_embeddings=True,
-        bos_token_id=None, eos_token_id=eos, pad_token_id=pad)
+        max_position_embeddings=spec.max_position_embeddings,
+        tie_word_embeddings=True,
+        bos_token_id=None,
+        eos_token_id=eos,
+        pad_token_id=pad,
+    )
     torch.manual_seed(spec.seed)
     model = Qwen2ForCausalLM(config)
-    model.generation_config = GenerationConfig(eos_token_id=eos, pad_token_id=pad,
-                                               do_sample=False)
+    model.generation_config = GenerationConfig(eos_token_id=eos, pad_token_id=pad, do_sample=False)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     try:
         record = {"build": vars(spec)}
         if pretraining is not None and pretraining.total_steps:
-            record["pretrain"] = {**vars(pretraining), **pretrain(
-                model, tokenizer, pretraining, spec.seed, threads, str(staging / "work"))}
+            record["pretrain"] = {
+                **vars(pretraining),
+                **pretrain(
+                    model, tokenizer, pretraining, spec.seed, threads, str(staging / "work")
+                ),
+            }
             shutil.rmtree(staging / "work", ignore_errors=True)
             log.info("pretrained: %s", record["pretrain"])
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / "stgrpo_build.json").write_text(
-            json.dumps(record, indent=2, sort_keys=True) + "\n")
+            json.dumps(record, indent=2, sort_keys=True) + "\n"
+        )
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
@@ -205,8 +240,7 @@ def build(spec: TinySpec, out: Path, pretraining: PretrainSpec | None = None,
         shutil.rmtree(staging, ignore_errors=True)
         raise
     parameters = sum(p.numel() for p in model.parameters())
-    log.info("tiny model: %d tokens, %.2fM parameters -> %s", len(tokenizer), parameters / 1e6,
-             out)
+    log.info("tiny model: %d tokens, %.2fM parameters -> %s", len(tokenizer), parameters / 1e6, out)
 
 
 def _section(cfg: DictConfig, key: str, spec: type) -> dict:
@@ -220,13 +254,19 @@ def _section(cfg: DictConfig, key: str, spec: type) -> dict:
 
 def main(cfg: DictConfig) -> None:
     if require(cfg, "model.kind", str) != "local":
-        raise ConfigError(f"model '{cfg.model.name}' is not built locally (model.kind is "
-                          f"{cfg.model.kind!r}); choose model=tiny")
+        raise ConfigError(
+            f"model '{cfg.model.name}' is not built locally (model.kind is "
+            f"{cfg.model.kind!r}); choose model=tiny"
+        )
     build_cfg = _section(cfg, "build", TinySpec)
     pretrain_cfg = _section(cfg, "pretrain", PretrainSpec)
     pretrain_cfg["tasks"] = tuple(pretrain_cfg.get("tasks") or ())
-    build(TinySpec(**build_cfg), Path(require(cfg, "model.path", str)),
-          PretrainSpec(**pretrain_cfg), require(cfg, "model.threads", int, minimum=1))
+    build(
+        TinySpec(**build_cfg),
+        Path(require(cfg, "model.path", str)),
+        PretrainSpec(**pretrain_cfg),
+        require(cfg, "model.threads", int, minimum=1),
+    )
 
 
 if __name__ == "__main__":

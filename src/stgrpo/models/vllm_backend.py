@@ -16,9 +16,16 @@ from stgrpo.models.inference import Chat, Sampling, register
 
 @register("vllm")
 class VLLMBackend:
-    def __init__(self, model: str, tensor_parallel_size: int = 1, dtype: str = "auto",
-                 max_model_len: int | None = None, enforce_eager: bool | None = None,
-                 kv_cache_gib: int | None = None, **engine_options):
+    def __init__(
+        self,
+        model: str,
+        tensor_parallel_size: int = 1,
+        dtype: str = "auto",
+        max_model_len: int | None = None,
+        enforce_eager: bool | None = None,
+        kv_cache_gib: int | None = None,
+        **engine_options,
+    ):
         check_model_source(model)
         import torch
 
@@ -28,10 +35,15 @@ class VLLMBackend:
             os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(kv_cache_gib or 1))
         from vllm import LLM
 
-        self.llm = LLM(model=model, tensor_parallel_size=tensor_parallel_size, dtype=dtype,
-                       max_model_len=max_model_len,
-                       enforce_eager=cpu if enforce_eager is None else enforce_eager,
-                       seed=0, **engine_options)
+        self.llm = LLM(
+            model=model,
+            tensor_parallel_size=tensor_parallel_size,
+            dtype=dtype,
+            max_model_len=max_model_len,
+            enforce_eager=cpu if enforce_eager is None else enforce_eager,
+            seed=0,
+            **engine_options,
+        )
 
     def generate(self, chats: Sequence[Chat], sampling: Sampling) -> list[str]:
         return [output.outputs[0].text for output in self._outputs(chats, sampling)]
@@ -46,5 +58,7 @@ class VLLMBackend:
         params = SamplingParams(
             temperature=sampling.temperature,
             top_p=sampling.top_p if sampling.temperature > 0 else 1.0,
-            max_tokens=sampling.max_tokens, seed=sampling.seed)
+            max_tokens=sampling.max_tokens,
+            seed=sampling.seed,
+        )
         return self.llm.chat(list(chats), params, use_tqdm=False, add_generation_prompt=True)

@@ -27,14 +27,21 @@ from stgrpo.workflow import checkpoint_evaluation
 
 log = logging.getLogger(__name__)
 PROJECT = Path(__file__).resolve().parents[3]
-TITLES = {1: "Table 1: SR / ASAT / ASST per task (95% intervals)",
-          2: "Table 2: SR, trained on (rows) x evaluated on (columns)",
-          3: "Table 3: ASAT, trained on (rows) x evaluated on (columns)",
-          4: "Table 4: ASST, trained on (rows) x evaluated on (columns)"}
+TITLES = {
+    1: "Table 1: SR / ASAT / ASST per task (95% intervals)",
+    2: "Table 2: SR, trained on (rows) x evaluated on (columns)",
+    3: "Table 3: ASAT, trained on (rows) x evaluated on (columns)",
+    4: "Table 4: ASST, trained on (rows) x evaluated on (columns)",
+}
 
 
-def write_table(stem: Path, data: pd.DataFrame, shown: pd.DataFrame | None = None,
-                index: bool = False, latex: bool = True) -> None:
+def write_table(
+    stem: Path,
+    data: pd.DataFrame,
+    shown: pd.DataFrame | None = None,
+    index: bool = False,
+    latex: bool = True,
+) -> None:
     """`data` as CSV; `shown` (the printed form, `data` by default) as Markdown and LaTeX."""
     shown = data if shown is None else shown
     write_text(stem.with_suffix(".csv"), data.to_csv(index=index))
@@ -59,14 +66,22 @@ def main(cfg: DictConfig) -> None:
     matrices = {}
     for number, metric in tables.MATRIX_TABLES.items():
         matrices[metric] = tables.matrix(cfg, results, metric)
-        write_table(out / f"table{number}", matrices[metric],
-                    tables.display_matrix(matrices[metric], metric), index=True)
-        write_table(out / f"table{number}_vs_paper",
-                    tables.matrix_vs_paper(cfg, results, metric), latex=False)
+        write_table(
+            out / f"table{number}",
+            matrices[metric],
+            tables.display_matrix(matrices[metric], metric),
+            index=True,
+        )
+        write_table(
+            out / f"table{number}_vs_paper",
+            tables.matrix_vs_paper(cfg, results, metric),
+            latex=False,
+        )
     pictures = root / "figures"
     figures.sr_bars(table1, list(cfg.tasks), pictures / "sr_by_model")
-    figures.sr_heatmap(matrices["sr"], f"SR of {cfg.workflow.matrix} models",
-                       pictures / "sr_matrix")
+    figures.sr_heatmap(
+        matrices["sr"], f"SR of {cfg.workflow.matrix} models", pictures / "sr_matrix"
+    )
     figures.training_curves(cfg, pictures / "training_curves")
     figures.steps_to_optimal(cfg, table1, pictures / "steps_to_optimal")
     write_text(root / "report.md", markdown_report(cfg, root))
@@ -80,27 +95,46 @@ def grpo_gain(cfg: DictConfig) -> pd.DataFrame | None:
         return None
     differences = {}
     for task in cfg.tasks:
-        before, after = (eval_dir(cfg, checkpoint_evaluation(task, stage, task).model_id, task)
-                         / "episodes.jsonl" for stage in ("sft", "grpo"))
+        before, after = (
+            eval_dir(cfg, checkpoint_evaluation(task, stage, task).model_id, task)
+            / "episodes.jsonl"
+            for stage in ("sft", "grpo")
+        )
         differences[task] = gain.paired_differences(
-            gain.layout_outcomes(before), gain.layout_outcomes(after), str(after))
+            gain.layout_outcomes(before), gain.layout_outcomes(after), str(after)
+        )
     return gain.gain_table(differences, seed=cfg.seed)
 
 
 def markdown_report(cfg: DictConfig, root: Path) -> str:
     """Every table beside the paper's, the figures, and one episode strip per task."""
-    parts = [f"# stgrpo results: experiment `{cfg.exp}`", "",
-             "Cells: value [95% interval] (SR: Wilson; ASAT, ASST: bootstrap). "
-             "`ours / paper` in the comparisons; — where undefined or not in the paper.", ""]
+    parts = [
+        f"# stgrpo results: experiment `{cfg.exp}`",
+        "",
+        "Cells: value [95% interval] (SR: Wilson; ASAT, ASST: bootstrap). "
+        "`ours / paper` in the comparisons; — where undefined or not in the paper.",
+        "",
+    ]
     tables_dir = root / "tables"
     for number in (1, 2, 3, 4):
-        parts += [f"## {TITLES[number]}", "", (tables_dir / f"table{number}.md").read_text(), "",
-                  "Beside the paper:", "",
-                  (tables_dir / f"table{number}_vs_paper.md").read_text(), ""]
+        parts += [
+            f"## {TITLES[number]}",
+            "",
+            (tables_dir / f"table{number}.md").read_text(),
+            "",
+            "Beside the paper:",
+            "",
+            (tables_dir / f"table{number}_vs_paper.md").read_text(),
+            "",
+        ]
         if number == 1 and (tables_dir / "grpo_gain.md").is_file():
-            parts += ["SR gain of SFT+GRPO over SFT, paired by layout (stratified bootstrap "
-                      "95% interval; `mean`: over tasks):", "",
-                      (tables_dir / "grpo_gain.md").read_text(), ""]
+            parts += [
+                "SR gain of SFT+GRPO over SFT, paired by layout (stratified bootstrap "
+                "95% interval; `mean`: over tasks):",
+                "",
+                (tables_dir / "grpo_gain.md").read_text(),
+                "",
+            ]
     parts += ["## Figures", ""]
     for name in ("sr_by_model", "sr_matrix", "training_curves", "steps_to_optimal"):
         parts += [f"![{name}](figures/{name}.png)", ""]

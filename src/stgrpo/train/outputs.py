@@ -85,16 +85,30 @@ def mark_complete(checkpoint: Path) -> None:
 
 # Engine log keys -> our metric names (anything else keeps its own name).
 METRIC_NAMES = {
-    "learning_rate": "lr", "reward": "reward_mean", "reward_std": "reward_std",
-    "rewards/format_reward/mean": "format_rate", "rewards/action_reward/mean": "accuracy",
-    "completions/mean_length": "completion_length", "mean_token_accuracy": "token_accuracy",
+    "learning_rate": "lr",
+    "reward": "reward_mean",
+    "reward_std": "reward_std",
+    "rewards/format_reward/mean": "format_rate",
+    "rewards/action_reward/mean": "accuracy",
+    "completions/mean_length": "completion_length",
+    "mean_token_accuracy": "token_accuracy",
     # verl
-    "train/loss": "loss", "train/lr": "lr", "val/loss": "val_loss",
-    "critic/score/mean": "reward_mean", "actor/kl_loss": "kl", "actor/pg_loss": "loss",
-    "actor/lr": "lr", "response_length/mean": "completion_length",
+    "train/loss": "loss",
+    "train/lr": "lr",
+    "val/loss": "val_loss",
+    "critic/score/mean": "reward_mean",
+    "actor/kl_loss": "kl",
+    "actor/pg_loss": "loss",
+    "actor/lr": "lr",
+    "response_length/mean": "completion_length",
 }
-SUMMARY_KEYS = ("train_runtime", "train_samples_per_second", "train_steps_per_second",
-                "train_loss", "total_flos")
+SUMMARY_KEYS = (
+    "train_runtime",
+    "train_samples_per_second",
+    "train_steps_per_second",
+    "train_loss",
+    "total_flos",
+)
 
 
 def metric_rows(history: list[dict]) -> list[dict]:
@@ -133,15 +147,23 @@ def plot_curve(rows: list[dict], stage: str, title: str, path: Path) -> None:
         left.plot(steps, values, label=signal)
         if signal == "reward_mean":
             spread = [r.get("reward_std", 0.0) for r in rows if signal in r]
-            left.fill_between(steps, [v - s for v, s in zip(values, spread, strict=True)],
-                              [v + s for v, s in zip(values, spread, strict=True)], alpha=0.2)
+            left.fill_between(
+                steps,
+                [v - s for v, s in zip(values, spread, strict=True)],
+                [v + s for v, s in zip(values, spread, strict=True)],
+                alpha=0.2,
+            )
     left.set(xlabel="step", ylabel=signal, title=f"{title}: training")
     for key in ("val_accuracy", "val_optimal_accuracy", "val_format_rate"):
         points = [(r["step"], r[key]) for r in rows if key in r]
         if points:
             right.plot(*zip(*points, strict=True), marker="o", label=key.removeprefix("val_"))
-    right.set(xlabel="step", ylabel="single-turn validation", ylim=(-0.02, 1.02),
-              title=f"{title}: validation")
+    right.set(
+        xlabel="step",
+        ylabel="single-turn validation",
+        ylim=(-0.02, 1.02),
+        title=f"{title}: validation",
+    )
     right.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -86,35 +86,48 @@ def read_settings(cfg: DictConfig, stage: str) -> StageSettings:
 
     number = (float, int)
     common = dict(
-        stage=stage, engine=get("engine", str, choices=ENGINES),
-        epochs=get("epochs", int, minimum=1), max_steps=get("max_steps", int),
+        stage=stage,
+        engine=get("engine", str, choices=ENGINES),
+        epochs=get("epochs", int, minimum=1),
+        max_steps=get("max_steps", int),
         batch_size=get("batch_size", int, minimum=1),
         micro_batch_size=get("micro_batch_size", int, minimum=1),
-        lr=float(get("lr", number)), lr_scheduler=get("lr_scheduler", str),
+        lr=float(get("lr", number)),
+        lr_scheduler=get("lr_scheduler", str),
         warmup_ratio=float(get("warmup_ratio", number)),
         weight_decay=float(get("weight_decay", number)),
-        gpus=get("gpus", int, minimum=0), nodes=get("nodes", int, minimum=1),
-        save_every=get("save_every", int, minimum=1), log_every=get("log_every", int, minimum=1),
+        gpus=get("gpus", int, minimum=0),
+        nodes=get("nodes", int, minimum=1),
+        save_every=get("save_every", int, minimum=1),
+        log_every=get("log_every", int, minimum=1),
         val_every=get("val_every", int, minimum=0),
         verl_overrides=_overrides(cfg, stage),
     )
     _check_range(f"{stage}.lr", common["lr"], 0, None, open_low=True)
     _check_range(f"{stage}.warmup_ratio", common["warmup_ratio"], 0, 1)
     if stage == "sft":
-        settings = StageSettings(**common, max_length=get("max_length", int, minimum=16),
-                                 prompt_loss=get("prompt_loss", bool))
+        settings = StageSettings(
+            **common,
+            max_length=get("max_length", int, minimum=16),
+            prompt_loss=get("prompt_loss", bool),
+        )
         if settings.prompt_loss and settings.engine != "trl":
-            raise ConfigError("config key 'sft.prompt_loss' must be false with sft.engine="
-                              f"{settings.engine} (the loss on prompt tokens is TRL-only)")
+            raise ConfigError(
+                "config key 'sft.prompt_loss' must be false with sft.engine="
+                f"{settings.engine} (the loss on prompt tokens is TRL-only)"
+            )
     else:
         settings = StageSettings(
-            **common, init=get("init", str, choices=INITS),
+            **common,
+            init=get("init", str, choices=INITS),
             mini_batch_size=get("mini_batch_size", int, minimum=1),
-            n=get("n", int, minimum=2), kl_coef=float(get("kl_coef", number)),
+            n=get("n", int, minimum=2),
+            kl_coef=float(get("kl_coef", number)),
             kl_loss_type=get("kl_loss_type", str, choices=KL_LOSS_TYPES),
             loss_type=get("loss_type", str, choices=LOSS_TYPES),
             clip_ratio=float(get("clip_ratio", number)),
-            temperature=float(get("temperature", number)), top_p=float(get("top_p", number)),
+            temperature=float(get("temperature", number)),
+            top_p=float(get("top_p", number)),
             max_prompt_length=get("max_prompt_length", int, minimum=16),
             max_response_length=get("max_response_length", int, minimum=1),
             rollout=OmegaConf.to_container(get("rollout", DictConfig), resolve=True),
@@ -131,8 +144,10 @@ def _overrides(cfg: DictConfig, stage: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not OmegaConf.is_list(value) or not all(isinstance(v, str) and "=" in v for v in value):
-        raise ConfigError(f"config key '{stage}.verl_overrides' must be a list of "
-                          f"'key=value' strings, got {value!r}")
+        raise ConfigError(
+            f"config key '{stage}.verl_overrides' must be a list of "
+            f"'key=value' strings, got {value!r}"
+        )
     return tuple(value)
 
 
@@ -150,16 +165,22 @@ def _check_batches(s: StageSettings) -> None:
         per_update, what = s.batch_size, f"{p}.batch_size = {s.batch_size} examples"
     else:
         if s.batch_size % s.mini_batch_size:
-            raise ConfigError(f"config key 'grpo.mini_batch_size' ({s.mini_batch_size}) must "
-                              f"divide grpo.batch_size ({s.batch_size})")
+            raise ConfigError(
+                f"config key 'grpo.mini_batch_size' ({s.mini_batch_size}) must "
+                f"divide grpo.batch_size ({s.batch_size})"
+            )
         per_update = s.mini_batch_size * s.n
-        what = (f"grpo.mini_batch_size x grpo.n = {s.mini_batch_size} x {s.n} = {per_update} "
-                f"completions")
+        what = (
+            f"grpo.mini_batch_size x grpo.n = {s.mini_batch_size} x {s.n} = {per_update} "
+            f"completions"
+        )
     step = s.micro_batch_size * s.devices
     if per_update % step:
-        raise ConfigError(f"{what} per update cannot be split into micro batches: "
-                          f"'{p}.micro_batch_size' ({s.micro_batch_size}) x {s.devices} "
-                          f"device(s) = {step} must divide it")
+        raise ConfigError(
+            f"{what} per update cannot be split into micro batches: "
+            f"'{p}.micro_batch_size' ({s.micro_batch_size}) x {s.devices} "
+            f"device(s) = {step} must divide it"
+        )
 
 
 def stage_dir(cfg: DictConfig, stage: str, task: str | None = None) -> Path:

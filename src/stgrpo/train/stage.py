@@ -36,12 +36,18 @@ def run_stage(cfg: DictConfig, stage: str) -> None:
     else:
         from stgrpo.train import verl_engine as engine
     engine.check(s)
-    run_id = fingerprint({
-        "stage": asdict(s), "task": cfg.task, "seed": cfg.seed, "init": init_id,
-        "model": OmegaConf.to_container(cfg.model, resolve=True),
-        "prompt": OmegaConf.to_container(cfg.prompt, resolve=True),
-        "dataset": manifest["files"],
-        "validation": [train_cfg.val_max_prompts, train_cfg.val_max_tokens]})
+    run_id = fingerprint(
+        {
+            "stage": asdict(s),
+            "task": cfg.task,
+            "seed": cfg.seed,
+            "init": init_id,
+            "model": OmegaConf.to_container(cfg.model, resolve=True),
+            "prompt": OmegaConf.to_container(cfg.prompt, resolve=True),
+            "dataset": manifest["files"],
+            "validation": [train_cfg.val_max_prompts, train_cfg.val_max_tokens],
+        }
+    )
     folder = RunFolder(stage_dir(cfg, stage), run_id)
     if s.engine == "verl" and train_cfg.dry_run:
         engine.print_plan(s, cfg, init, data, folder)
@@ -53,11 +59,18 @@ def run_stage(cfg: DictConfig, stage: str) -> None:
     trained = engine.train(s, cfg, init, data, folder, resume, validation)
     rows = metric_rows(trained.history)
     summary = {
-        "stage": stage, "task": cfg.task, "engine": s.engine, "model": cfg.model.name,
-        "init": init, "fingerprint": run_id, "steps": trained.steps,
-        "train_seconds": round(trained.seconds, 3), "wall_seconds": round(time.time() - started, 3),
+        "stage": stage,
+        "task": cfg.task,
+        "engine": s.engine,
+        "model": cfg.model.name,
+        "init": init,
+        "fingerprint": run_id,
+        "steps": trained.steps,
+        "train_seconds": round(trained.seconds, 3),
+        "wall_seconds": round(time.time() - started, 3),
         "steps_per_second": round(trained.steps / trained.seconds, 4) if trained.seconds else None,
-        "validation_before": _val(rows, first=True), "validation_after": _val(rows, first=False),
+        "validation_before": _val(rows, first=True),
+        "validation_after": _val(rows, first=False),
         "dataset_manifest": str(data / "manifest.json"),
         "train_rows": manifest["files"][TRAIN_FILE[stage]]["rows"],
     }
@@ -71,9 +84,15 @@ def run_stage(cfg: DictConfig, stage: str) -> None:
 
     folder.finish(write, keep_work=train_cfg.keep_checkpoints)
     after = summary["validation_after"] or {}
-    log.info("%s %s done: %d steps in %.0f s; single-turn validation accuracy %s -> %s",
-             cfg.task, stage, trained.steps, trained.seconds,
-             (summary["validation_before"] or {}).get("accuracy"), after.get("accuracy"))
+    log.info(
+        "%s %s done: %d steps in %.0f s; single-turn validation accuracy %s -> %s",
+        cfg.task,
+        stage,
+        trained.steps,
+        trained.seconds,
+        (summary["validation_before"] or {}).get("accuracy"),
+        after.get("accuracy"),
+    )
 
 
 def initial_model(cfg: DictConfig, s: StageSettings) -> tuple[str, str]:
@@ -82,9 +101,11 @@ def initial_model(cfg: DictConfig, s: StageSettings) -> tuple[str, str]:
         sft = stage_dir(cfg, "sft")
         summary = sft / "summary.json"
         if not (sft / "config.json").is_file() or not summary.is_file():
-            raise StageError(f"grpo.init=sft starts GRPO from the SFT checkpoint {sft}, which "
-                             f"does not exist or is unfinished: run the sft stage for task "
-                             f"{cfg.task} first, or set grpo.init=base")
+            raise StageError(
+                f"grpo.init=sft starts GRPO from the SFT checkpoint {sft}, which "
+                f"does not exist or is unfinished: run the sft stage for task "
+                f"{cfg.task} first, or set grpo.init=base"
+            )
         check_weights(sft)
         return str(sft), json.loads(summary.read_text())["fingerprint"]
     path = require(cfg, "model.path", str)
@@ -94,9 +115,12 @@ def initial_model(cfg: DictConfig, s: StageSettings) -> tuple[str, str]:
             hint = " (build it: python -m stgrpo.models.tiny)" if cfg.model.name == "tiny" else ""
             raise StageError(f"model.path {path}: no model there (no config.json){hint}")
         check_weights(local)
-        return path, fingerprint({"config": (local / "config.json").read_text(),
-                                  "files": sorted((p.name, p.stat().st_size)
-                                                  for p in local.iterdir() if p.is_file())})
+        return path, fingerprint(
+            {
+                "config": (local / "config.json").read_text(),
+                "files": sorted((p.name, p.stat().st_size) for p in local.iterdir() if p.is_file()),
+            }
+        )
     return path, path
 
 
@@ -110,8 +134,9 @@ def check_weights(folder: Path) -> None:
             with safe_open(str(weights), framework="pt"):
                 pass
         except (OSError, SafetensorError) as exc:
-            raise StageError(f"{weights} is not a readable checkpoint ({exc}): rerun the "
-                             f"stage that wrote it") from None
+            raise StageError(
+                f"{weights} is not a readable checkpoint ({exc}): rerun the stage that wrote it"
+            ) from None
 
 
 def _dataset_manifest(data: Path, stage: str) -> dict:
@@ -123,8 +148,10 @@ def _dataset_manifest(data: Path, stage: str) -> dict:
         if name not in content.get("files", {}) or not (data / name).is_file():
             raise StageError(f"{data / name} not found or not listed in {manifest}")
         if sha256_file(data / name) != content["files"][name]["sha256"]:  # truncated, edited
-            raise StageError(f"{data / name} is not the file the datasets stage wrote (its "
-                             f"sha256 differs from {manifest}): rerun the datasets stage")
+            raise StageError(
+                f"{data / name} is not the file the datasets stage wrote (its "
+                f"sha256 differs from {manifest}): rerun the datasets stage"
+            )
     if not content["files"][TRAIN_FILE[stage]]["rows"]:
         raise StageError(f"{data / TRAIN_FILE[stage]} has no rows to train on")
     return content
@@ -135,11 +162,13 @@ def _check_report_to(train_cfg: DictConfig) -> None:
 
     targets = list(train_cfg.report_to or [])
     if any(t != "tensorboard" for t in targets):
-        raise ConfigError(f"config key 'train.report_to' must be [] or [tensorboard], got "
-                          f"{targets}")
+        raise ConfigError(
+            f"config key 'train.report_to' must be [] or [tensorboard], got {targets}"
+        )
     if targets and importlib.util.find_spec("tensorboard") is None:
-        raise ConfigError("train.report_to=[tensorboard] needs the tensorboard package "
-                          "(pip install tensorboard)")
+        raise ConfigError(
+            "train.report_to=[tensorboard] needs the tensorboard package (pip install tensorboard)"
+        )
 
 
 def _val(rows: list[dict], first: bool) -> dict | None:
@@ -147,5 +176,7 @@ def _val(rows: list[dict], first: bool) -> dict | None:
     if not found:
         return None
     row = found[0] if first else found[-1]
-    return {"step": row["step"], **{k.removeprefix("val_"): v for k, v in row.items()
-                                    if k.startswith("val_")}}
+    return {
+        "step": row["step"],
+        **{k.removeprefix("val_"): v for k, v in row.items() if k.startswith("val_")},
+    }

@@ -33,11 +33,15 @@ log = logging.getLogger("stgrpo.train")
 def check(s: StageSettings) -> None:
     """What TRL in one process cannot do, refused before any work."""
     if s.gpus > 1 or s.nodes > 1:
-        raise ConfigError(f"{s.stage}.engine=trl runs in one process: set {s.stage}.gpus to 0 "
-                          f"or 1 and {s.stage}.nodes to 1, or use {s.stage}.engine=verl")
+        raise ConfigError(
+            f"{s.stage}.engine=trl runs in one process: set {s.stage}.gpus to 0 "
+            f"or 1 and {s.stage}.nodes to 1, or use {s.stage}.engine=verl"
+        )
     if s.stage == "grpo" and s.kl_loss_type != "low_var_kl":
-        raise ConfigError("config key 'grpo.kl_loss_type' must be low_var_kl with engine=trl "
-                          f"(TRL's KL term is the k3 estimator), got {s.kl_loss_type!r}")
+        raise ConfigError(
+            "config key 'grpo.kl_loss_type' must be low_var_kl with engine=trl "
+            f"(TRL's KL term is the k3 estimator), got {s.kl_loss_type!r}"
+        )
 
 
 @dataclass
@@ -55,8 +59,15 @@ class Trained:
         self.tokenizer.save_pretrained(folder)
 
 
-def train(s: StageSettings, cfg, init: str, data_dir: Path, folder: RunFolder, resume: bool,
-          validation: ValidationSet) -> Trained:
+def train(
+    s: StageSettings,
+    cfg,
+    init: str,
+    data_dir: Path,
+    folder: RunFolder,
+    resume: bool,
+    validation: ValidationSet,
+) -> Trained:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -70,11 +81,13 @@ def train(s: StageSettings, cfg, init: str, data_dir: Path, folder: RunFolder, r
     validator = _Validator(tokenizer, validation, s, train_cfg)
     callbacks = [_MarkComplete(), validator]
     if s.stage == "sft":
-        trainer = _sft_trainer(s, model, tokenizer, data_dir, folder.work, seed, train_cfg,
-                               callbacks)
+        trainer = _sft_trainer(
+            s, model, tokenizer, data_dir, folder.work, seed, train_cfg, callbacks
+        )
     else:
-        trainer = _grpo_trainer(s, model, tokenizer, data_dir, folder.work, seed, train_cfg,
-                                callbacks)
+        trainer = _grpo_trainer(
+            s, model, tokenizer, data_dir, folder.work, seed, train_cfg, callbacks
+        )
     checkpoint = folder.latest_checkpoint() if resume else None
     log.info("%s: %s", s.stage, f"resuming from {checkpoint}" if checkpoint else "fresh start")
     start = time.perf_counter()
@@ -83,20 +96,33 @@ def train(s: StageSettings, cfg, init: str, data_dir: Path, folder: RunFolder, r
     state = trainer.state
     if validator.last_step != state.global_step:
         validator.validate(trainer.model, state)
-    return Trained(trainer.model, tokenizer, list(state.log_history), state.global_step,
-                   seconds)
+    return Trained(trainer.model, tokenizer, list(state.log_history), state.global_step, seconds)
 
 
 def _common_args(s: StageSettings, work: Path, seed: int, train_cfg) -> dict:
     return dict(
-        output_dir=str(work), per_device_train_batch_size=s.micro_batch_size,
-        gradient_accumulation_steps=s.accumulation, learning_rate=s.lr,
-        lr_scheduler_type=s.lr_scheduler, warmup_steps=s.warmup_ratio,
-        weight_decay=s.weight_decay, num_train_epochs=s.epochs, logging_steps=s.log_every,
-        logging_first_step=True, save_strategy="steps", save_steps=s.save_every,
-        save_total_limit=2, seed=seed, data_seed=seed, use_cpu=s.gpus == 0, bf16=s.gpus > 0,
+        output_dir=str(work),
+        per_device_train_batch_size=s.micro_batch_size,
+        gradient_accumulation_steps=s.accumulation,
+        learning_rate=s.lr,
+        lr_scheduler_type=s.lr_scheduler,
+        warmup_steps=s.warmup_ratio,
+        weight_decay=s.weight_decay,
+        num_train_epochs=s.epochs,
+        logging_steps=s.log_every,
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=s.save_every,
+        save_total_limit=2,
+        seed=seed,
+        data_seed=seed,
+        use_cpu=s.gpus == 0,
+        bf16=s.gpus > 0,
         report_to=list(train_cfg.report_to),
-        disable_tqdm=False, dataloader_num_workers=0, gradient_checkpointing=False)
+        disable_tqdm=False,
+        dataloader_num_workers=0,
+        gradient_checkpointing=False,
+    )
 
 
 def _sft_trainer(s, model, tokenizer, data_dir, work, seed, train_cfg, callbacks):
@@ -104,12 +130,20 @@ def _sft_trainer(s, model, tokenizer, data_dir, work, seed, train_cfg, callbacks
 
     from stgrpo.data.datasets import load_sft_for_trl
 
-    args = SFTConfig(**_common_args(s, work, seed, train_cfg), max_steps=s.max_steps,
-                     max_length=s.max_length, completion_only_loss=not s.prompt_loss,
-                     packing=False)
-    return SFTTrainer(model=model, args=args, processing_class=tokenizer,
-                      train_dataset=load_sft_for_trl(data_dir / "sft_train.parquet"),
-                      callbacks=callbacks)
+    args = SFTConfig(
+        **_common_args(s, work, seed, train_cfg),
+        max_steps=s.max_steps,
+        max_length=s.max_length,
+        completion_only_loss=not s.prompt_loss,
+        packing=False,
+    )
+    return SFTTrainer(
+        model=model,
+        args=args,
+        processing_class=tokenizer,
+        train_dataset=load_sft_for_trl(data_dir / "sft_train.parquet"),
+        callbacks=callbacks,
+    )
 
 
 def _grpo_trainer(s, model, tokenizer, data_dir, work, seed, train_cfg, callbacks):
@@ -122,14 +156,26 @@ def _grpo_trainer(s, model, tokenizer, data_dir, work, seed, train_cfg, callback
     args = GRPOConfig(
         **_common_args(s, work, seed, train_cfg),
         max_steps=s.max_steps * updates_per_round if s.max_steps > 0 else -1,
-        steps_per_generation=s.generation_rounds, num_generations=s.n,
-        max_completion_length=s.max_response_length, temperature=s.temperature,
-        top_p=s.top_p, beta=s.kl_coef, loss_type=s.loss_type, epsilon=s.clip_ratio,
-        reward_weights=list(TRL_REWARD_WEIGHTS), disable_dropout=True, log_completions=False)
-    return GRPOTrainer(model=model, args=args, processing_class=tokenizer,
-                       reward_funcs=list(TRL_REWARD_PARTS),
-                       train_dataset=load_rl_for_trl(data_dir / "rl_train.parquet"),
-                       callbacks=callbacks)
+        steps_per_generation=s.generation_rounds,
+        num_generations=s.n,
+        max_completion_length=s.max_response_length,
+        temperature=s.temperature,
+        top_p=s.top_p,
+        beta=s.kl_coef,
+        loss_type=s.loss_type,
+        epsilon=s.clip_ratio,
+        reward_weights=list(TRL_REWARD_WEIGHTS),
+        disable_dropout=True,
+        log_completions=False,
+    )
+    return GRPOTrainer(
+        model=model,
+        args=args,
+        processing_class=tokenizer,
+        reward_funcs=list(TRL_REWARD_PARTS),
+        train_dataset=load_rl_for_trl(data_dir / "rl_train.parquet"),
+        callbacks=callbacks,
+    )
 
 
 class _MarkComplete(TrainerCallback):
@@ -161,10 +207,15 @@ class _Validator(TrainerCallback):
 
         backend = HFBackend.wrap(model, self.tokenizer, self.batch_size)
         scores = single_turn_metrics(backend, self.data, self.max_tokens)
-        state.log_history.append({"step": state.global_step,
-                                  **{f"val_{k}": v for k, v in scores.items()}})
+        state.log_history.append(
+            {"step": state.global_step, **{f"val_{k}": v for k, v in scores.items()}}
+        )
         self.last_step = state.global_step
-        log.info("step %d: single-turn validation accuracy %.3f (optimal %.3f, format %.3f, "
-                 "n=%d)", state.global_step, scores.get("accuracy", 0.0),
-                 scores.get("optimal_accuracy", 0.0), scores.get("format_rate", 0.0),
-                 scores["n"])
+        log.info(
+            "step %d: single-turn validation accuracy %.3f (optimal %.3f, format %.3f, n=%d)",
+            state.global_step,
+            scores.get("accuracy", 0.0),
+            scores.get("optimal_accuracy", 0.0),
+            scores.get("format_rate", 0.0),
+            scores["n"],
+        )

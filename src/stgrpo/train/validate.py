@@ -36,23 +36,30 @@ def load_validation(path: str | Path, max_prompts: int, seed: int) -> Validation
         prompts=[row["prompt"] for row in table],
         truths=[row["reward_model"]["ground_truth"] for row in table],
         optimal=[row["extra_info"]["optimal_actions"] for row in table],
-        modes=[row["extra_info"]["reward_mode"] for row in table])
+        modes=[row["extra_info"]["reward_mode"] for row in table],
+    )
 
 
-def single_turn_metrics(backend: ChatBackend, data: ValidationSet,
-                        max_tokens: int) -> dict[str, float]:
+def single_turn_metrics(
+    backend: ChatBackend, data: ValidationSet, max_tokens: int
+) -> dict[str, float]:
     """Greedy answers to every prompt of `data`, scored."""
     if not data.prompts:
         return {"n": 0}
     replies = backend.generate(data.prompts, Sampling(temperature=0.0, max_tokens=max_tokens))
     formats, correct, optimal = [], [], []
-    for reply, truth, best, mode in zip(replies, data.truths, data.optimal, data.modes,
-                                        strict=True):
+    for reply, truth, best, mode in zip(
+        replies, data.truths, data.optimal, data.modes, strict=True
+    ):
         well_formed, right = components(reply, truth, best, mode)
         formats.append(well_formed)
         correct.append(right)
         optimal.append(components(reply, truth, best, "optimal")[1])
     n = len(replies)
-    return {"n": n, "accuracy": sum(correct) / n, "optimal_accuracy": sum(optimal) / n,
-            "format_rate": sum(formats) / n,
-            "reward": (FORMAT_SCORE * sum(formats) + ACTION_SCORE * sum(correct)) / n}
+    return {
+        "n": n,
+        "accuracy": sum(correct) / n,
+        "optimal_accuracy": sum(optimal) / n,
+        "format_rate": sum(formats) / n,
+        "reward": (FORMAT_SCORE * sum(formats) + ACTION_SCORE * sum(correct)) / n,
+    }

@@ -40,8 +40,11 @@ from stgrpo.train.validate import ValidationSet, single_turn_metrics
 log = logging.getLogger("stgrpo.train")
 
 # our loss_type -> verl's loss_agg_mode (how token losses are averaged)
-LOSS_AGG_MODE = {"grpo": "seq-mean-token-mean", "dapo": "token-mean",
-                 "dr_grpo": "seq-mean-token-sum-norm"}
+LOSS_AGG_MODE = {
+    "grpo": "seq-mean-token-mean",
+    "dapo": "token-mean",
+    "dr_grpo": "seq-mean-token-sum-norm",
+}
 SCHEDULERS = ("constant", "cosine")  # what verl's optimizer config accepts
 # torchrun of this environment: a bare `torchrun` is whichever one PATH finds first, or none
 # when the stage runs as `.venv-verl/bin/python -m stgrpo.train.sft` without the venv on PATH.
@@ -54,49 +57,80 @@ RAY_PORT = 6379
 # installed", measured). There, the settings verl documents for a run without it.
 NO_FLASH_ATTN = {
     "sft": ["+model.override_config.attn_implementation=sdpa", "model.use_remove_padding=False"],
-    "grpo": ["+actor_rollout_ref.model.override_config.attn_implementation=sdpa",
-             "actor_rollout_ref.model.use_remove_padding=False"],
+    "grpo": [
+        "+actor_rollout_ref.model.override_config.attn_implementation=sdpa",
+        "actor_rollout_ref.model.use_remove_padding=False",
+    ],
 }
 # sft.gpus=0: our CPU platform for verl (stgrpo.train.verl_cpu) and the rest of verl's
 # no-flash-attn settings; data loader workers would only compete for the cores.
-CPU_ENV = {"VERL_USE_EXTERNAL_MODULES": "stgrpo.train.verl_cpu", "VERL_PLATFORM": "cpu",
-           "VERL_ENGINE_DEVICE": "cuda"}
-CPU_OVERRIDES = ["trainer.device=cpu", "engine.strategy=fsdp2", "engine.use_torch_compile=False",
-                 "data.num_workers=0"]
+CPU_ENV = {
+    "VERL_USE_EXTERNAL_MODULES": "stgrpo.train.verl_cpu",
+    "VERL_PLATFORM": "cpu",
+    "VERL_ENGINE_DEVICE": "cuda",
+}
+CPU_OVERRIDES = [
+    "trainer.device=cpu",
+    "engine.strategy=fsdp2",
+    "engine.use_torch_compile=False",
+    "data.num_workers=0",
+]
 
 
 def check(s: StageSettings) -> None:
     if s.lr_scheduler not in SCHEDULERS:
-        raise ConfigError(f"config key '{s.stage}.lr_scheduler' must be one of "
-                          f"{list(SCHEDULERS)} with engine=verl, got {s.lr_scheduler!r}")
+        raise ConfigError(
+            f"config key '{s.stage}.lr_scheduler' must be one of "
+            f"{list(SCHEDULERS)} with engine=verl, got {s.lr_scheduler!r}"
+        )
     if s.gpus < 1 and (s.stage == "grpo" or s.nodes > 1):
-        raise ConfigError(f"config key '{s.stage}.gpus' must be at least 1 with engine=verl "
-                          f"and {s.stage}.nodes={s.nodes} (verl's GRPO rolls out with vLLM on "
-                          f"GPUs; use {s.stage}.engine=trl on CPU)")
+        raise ConfigError(
+            f"config key '{s.stage}.gpus' must be at least 1 with engine=verl "
+            f"and {s.stage}.nodes={s.nodes} (verl's GRPO rolls out with vLLM on "
+            f"GPUs; use {s.stage}.engine=trl on CPU)"
+        )
 
 
-def overrides(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path, work: Path,
-              resume: bool) -> list[str]:
+def overrides(
+    s: StageSettings, cfg: DictConfig, init: str, data_dir: Path, work: Path, resume: bool
+) -> list[str]:
     """verl's config overrides for this stage (checked against verl's config by tests)."""
     name = f"{cfg.exp}-{cfg.task}-{s.stage}"
     trainer = [
         f"trainer.default_local_dir={work}",
         f"trainer.resume_mode={'auto' if resume else 'disable'}",
-        "trainer.project_name=stgrpo", f"trainer.experiment_name={name}",
-        f"trainer.logger={_logger_list(cfg)}", f"trainer.total_epochs={s.epochs}",
-        f"trainer.save_freq={s.save_every}", f"trainer.n_gpus_per_node={s.gpus}",
-        f"trainer.nnodes={s.nodes}", f"trainer.test_freq={s.val_every or -1}",
+        "trainer.project_name=stgrpo",
+        f"trainer.experiment_name={name}",
+        f"trainer.logger={_logger_list(cfg)}",
+        f"trainer.total_epochs={s.epochs}",
+        f"trainer.save_freq={s.save_every}",
+        f"trainer.n_gpus_per_node={s.gpus}",
+        f"trainer.nnodes={s.nodes}",
+        f"trainer.test_freq={s.val_every or -1}",
         f"hydra.run.dir={work / 'hydra'}",  # verl's Hydra log, else outputs/<date>/ in the cwd
     ]
     if s.max_steps > 0:
         trainer.append(f"trainer.total_training_steps={s.max_steps}")
     if s.stage == "sft":
         cpu = CPU_OVERRIDES if s.gpus == 0 else []
-        return [*_sft(s, init, data_dir), *trainer, f"trainer.seed={cfg.seed}",
-                "trainer.max_ckpt_to_keep=2", *cpu, *attention(s), *s.verl_overrides]
-    return [*_grpo(s, cfg, init, data_dir), *trainer, "trainer.max_actor_ckpt_to_keep=2",
-            "trainer.val_before_train=True", "trainer.critic_warmup=0", *attention(s),
-            *s.verl_overrides]
+        return [
+            *_sft(s, init, data_dir),
+            *trainer,
+            f"trainer.seed={cfg.seed}",
+            "trainer.max_ckpt_to_keep=2",
+            *cpu,
+            *attention(s),
+            *s.verl_overrides,
+        ]
+    return [
+        *_grpo(s, cfg, init, data_dir),
+        *trainer,
+        "trainer.max_actor_ckpt_to_keep=2",
+        "trainer.val_before_train=True",
+        "trainer.critic_warmup=0",
+        *attention(s),
+        *s.verl_overrides,
+    ]
 
 
 def attention(s: StageSettings) -> list[str]:
@@ -111,34 +145,45 @@ def attention(s: StageSettings) -> list[str]:
 def _sft(s: StageSettings, init: str, data_dir: Path) -> list[str]:
     return [
         f"data.train_files={data_dir / 'sft_train.parquet'}",
-        f"data.val_files={data_dir / 'sft_val.parquet'}", "data.messages_key=messages",
+        f"data.val_files={data_dir / 'sft_val.parquet'}",
+        "data.messages_key=messages",
         f"data.train_batch_size={s.batch_size}",
         f"data.micro_batch_size_per_gpu={s.micro_batch_size}",
         "data.use_dynamic_bsz=False",  # else the micro batch size is ignored
-        f"data.max_length={s.max_length}", "data.truncation=error",
-        f"model.path={init}", *_optim("optim", s),
+        f"data.max_length={s.max_length}",
+        "data.truncation=error",
+        f"model.path={init}",
+        *_optim("optim", s),
     ]
 
 
 def _grpo(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path) -> list[str]:
     actor, rollout = "actor_rollout_ref.actor", "actor_rollout_ref.rollout"
     return [
-        "algorithm.adv_estimator=grpo", "algorithm.use_kl_in_reward=False",
+        "algorithm.adv_estimator=grpo",
+        "algorithm.use_kl_in_reward=False",
         f"data.train_files={data_dir / 'rl_train.parquet'}",
         f"data.val_files={data_dir / 'rl_val.parquet'}",
         f"data.train_batch_size={s.batch_size}",
         f"data.max_prompt_length={s.max_prompt_length}",
         f"data.max_response_length={s.max_response_length}",
-        "data.filter_overlong_prompts=True", "data.truncation=error", f"data.seed={cfg.seed}",
-        f"actor_rollout_ref.model.path={init}", *_optim(f"{actor}.optim", s),
+        "data.filter_overlong_prompts=True",
+        "data.truncation=error",
+        f"data.seed={cfg.seed}",
+        f"actor_rollout_ref.model.path={init}",
+        *_optim(f"{actor}.optim", s),
         f"{actor}.ppo_mini_batch_size={s.mini_batch_size}",
         f"{actor}.ppo_micro_batch_size_per_gpu={s.micro_batch_size}",
-        f"{actor}.use_kl_loss={s.kl_coef > 0}", f"{actor}.kl_loss_coef={s.kl_coef}",
+        f"{actor}.use_kl_loss={s.kl_coef > 0}",
+        f"{actor}.kl_loss_coef={s.kl_coef}",
         f"{actor}.kl_loss_type={s.kl_loss_type}",
         f"{actor}.loss_agg_mode={LOSS_AGG_MODE[s.loss_type]}",
         f"{actor}.clip_ratio={s.clip_ratio}",
-        f"{rollout}.name=vllm", f"{rollout}.n={s.n}", f"{rollout}.temperature={s.temperature}",
-        f"{rollout}.top_p={s.top_p}", f"{rollout}.seed={cfg.seed}",
+        f"{rollout}.name=vllm",
+        f"{rollout}.n={s.n}",
+        f"{rollout}.temperature={s.temperature}",
+        f"{rollout}.top_p={s.top_p}",
+        f"{rollout}.seed={cfg.seed}",
         f"{rollout}.tensor_model_parallel_size={s.rollout['tensor_parallel_size']}",
         f"{rollout}.gpu_memory_utilization={s.rollout['gpu_memory_utilization']}",
         f"{rollout}.log_prob_micro_batch_size_per_gpu={s.micro_batch_size}",
@@ -149,14 +194,18 @@ def _grpo(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path) -> list[
 
 
 def _optim(prefix: str, s: StageSettings) -> list[str]:
-    return [f"{prefix}.lr={s.lr}", f"{prefix}.lr_scheduler_type={s.lr_scheduler}",
-            f"{prefix}.lr_warmup_steps_ratio={s.warmup_ratio}",
-            f"{prefix}.weight_decay={s.weight_decay}"]
+    return [
+        f"{prefix}.lr={s.lr}",
+        f"{prefix}.lr_scheduler_type={s.lr_scheduler}",
+        f"{prefix}.lr_warmup_steps_ratio={s.warmup_ratio}",
+        f"{prefix}.weight_decay={s.weight_decay}",
+    ]
 
 
 def _logger_list(cfg: DictConfig) -> str:
-    loggers = ["console", "file"] + (["tensorboard"] if "tensorboard" in cfg.train.report_to
-                                     else [])
+    loggers = ["console", "file"] + (
+        ["tensorboard"] if "tensorboard" in cfg.train.report_to else []
+    )
     return "[" + ",".join(loggers) + "]"
 
 
@@ -166,8 +215,10 @@ def compose_verl_config(stage: str, args: list[str]) -> DictConfig:
     try:
         import verl
     except ImportError:
-        raise StageError("verl is not installed in this environment (pip install "
-                         "'verl[vllm]==0.9.1'; see environment.yml)") from None
+        raise StageError(
+            "verl is not installed in this environment (pip install "
+            "'verl[vllm]==0.9.1'; see environment.yml)"
+        ) from None
     from hydra import compose, initialize_config_dir
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
@@ -177,8 +228,10 @@ def compose_verl_config(stage: str, args: list[str]) -> DictConfig:
         with initialize_config_dir(config_dir=str(config_dir), version_base=None):
             return compose(config_name=CONFIG_NAME[stage], overrides=args)
     except (HydraException, OmegaConfBaseException) as exc:
-        raise StageError(f"verl's {CONFIG_NAME[stage]} config rejects our overrides: "
-                         f"{' '.join(str(exc).split())}") from None
+        raise StageError(
+            f"verl's {CONFIG_NAME[stage]} config rejects our overrides: "
+            f"{' '.join(str(exc).split())}"
+        ) from None
 
 
 def commands(s: StageSettings, args: list[str], work: Path) -> list[list[str]]:
@@ -186,8 +239,17 @@ def commands(s: StageSettings, args: list[str], work: Path) -> list[list[str]]:
     if s.nodes > 1:
         return [["bash", str(work / "launch.sh")]]
     if s.stage == "sft":
-        return [[*TORCHRUN, "--standalone", "--nnodes=1", f"--nproc_per_node={max(s.gpus, 1)}",
-                 "-m", "verl.trainer.sft_trainer", *args]]
+        return [
+            [
+                *TORCHRUN,
+                "--standalone",
+                "--nnodes=1",
+                f"--nproc_per_node={max(s.gpus, 1)}",
+                "-m",
+                "verl.trainer.sft_trainer",
+                *args,
+            ]
+        ]
     cpus = os.environ.get("SLURM_CPUS_PER_TASK") or os.environ.get("SLURM_CPUS_ON_NODE")
     ray = [f"ray_kwargs.ray_init.num_cpus={cpus}"] if cpus else []  # Ray sees SLURM's share
     return [[sys.executable, "-m", "verl.trainer.main_ppo", *args, *ray]]
@@ -203,29 +265,51 @@ def launcher(s: StageSettings, args: list[str]) -> str:
     quoted = " ".join(shlex.quote(a) for a in args)
     head = 'head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)'
     if s.stage == "sft":
-        return "\n".join([
-            "#!/usr/bin/env bash", "set -euo pipefail", head,
-            f"srun --nodes={s.nodes} --ntasks-per-node=1 {shlex.join(TORCHRUN)} "
-            f"--nnodes={s.nodes} "
-            f"--nproc_per_node={s.gpus} --rdzv_backend=c10d --rdzv_endpoint=$head:29500 "
-            f"--rdzv_id=$SLURM_JOB_ID -m verl.trainer.sft_trainer {quoted}", ""])
+        return "\n".join(
+            [
+                "#!/usr/bin/env bash",
+                "set -euo pipefail",
+                head,
+                f"srun --nodes={s.nodes} --ntasks-per-node=1 {shlex.join(TORCHRUN)} "
+                f"--nnodes={s.nodes} "
+                f"--nproc_per_node={s.gpus} --rdzv_backend=c10d --rdzv_endpoint=$head:29500 "
+                f"--rdzv_id=$SLURM_JOB_ID -m verl.trainer.sft_trainer {quoted}",
+                "",
+            ]
+        )
     cpus = "${SLURM_CPUS_PER_TASK:-$SLURM_CPUS_ON_NODE}"
-    return "\n".join([
-        "#!/usr/bin/env bash", "set -euo pipefail", head,
-        'ip=$(srun --nodes=1 --ntasks=1 -w "$head" hostname --ip-address | head -n1)',
-        f'srun --nodes=1 --ntasks=1 -w "$head" ray start --head --node-ip-address="$ip" '
-        f'--port={RAY_PORT} --num-cpus={cpus} --num-gpus={s.gpus} --block &',
-        "sleep 10",
-        f'srun --nodes={s.nodes - 1} --ntasks={s.nodes - 1} --exclude="$head" ray start '
-        f'--address="$ip:{RAY_PORT}" --num-cpus={cpus} --num-gpus={s.gpus} --block &',
-        "sleep 10",
-        f'RAY_ADDRESS="$ip:{RAY_PORT}" {shlex.quote(sys.executable)} -m '
-        f"verl.trainer.main_ppo {quoted}", ""])
+    return "\n".join(
+        [
+            "#!/usr/bin/env bash",
+            "set -euo pipefail",
+            head,
+            'ip=$(srun --nodes=1 --ntasks=1 -w "$head" hostname --ip-address | head -n1)',
+            f'srun --nodes=1 --ntasks=1 -w "$head" ray start --head --node-ip-address="$ip" '
+            f"--port={RAY_PORT} --num-cpus={cpus} --num-gpus={s.gpus} --block &",
+            "sleep 10",
+            f'srun --nodes={s.nodes - 1} --ntasks={s.nodes - 1} --exclude="$head" ray start '
+            f'--address="$ip:{RAY_PORT}" --num-cpus={cpus} --num-gpus={s.gpus} --block &',
+            "sleep 10",
+            f'RAY_ADDRESS="$ip:{RAY_PORT}" {shlex.quote(sys.executable)} -m '
+            f"verl.trainer.main_ppo {quoted}",
+            "",
+        ]
+    )
 
 
 def merge_command(checkpoint: Path, target: Path) -> list[str]:
-    return [sys.executable, "-m", "verl.model_merger", "merge", "--backend", "fsdp",
-            "--local_dir", str(checkpoint), "--target_dir", str(target)]
+    return [
+        sys.executable,
+        "-m",
+        "verl.model_merger",
+        "merge",
+        "--backend",
+        "fsdp",
+        "--local_dir",
+        str(checkpoint),
+        "--target_dir",
+        str(target),
+    ]
 
 
 def latest_checkpoint(s: StageSettings, work: Path) -> Path | None:
@@ -237,8 +321,9 @@ def latest_checkpoint(s: StageSettings, work: Path) -> Path | None:
     return step / "actor" if s.stage == "grpo" else step
 
 
-def print_plan(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path,
-               folder: RunFolder) -> None:
+def print_plan(
+    s: StageSettings, cfg: DictConfig, init: str, data_dir: Path, folder: RunFolder
+) -> None:
     """`train.dry_run=true`: the commands a real run would execute."""
     args = overrides(s, cfg, init, data_dir, folder.work, resume=False)
     env = [f"{key}={value}" for key, value in environment(s).items()]
@@ -246,8 +331,14 @@ def print_plan(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path,
         print(shlex.join([*(["env", *env] if env else []), *command]))
     if s.nodes > 1:
         print(f"# {folder.work / 'launch.sh'}:\n{launcher(s, args)}")
-    print(shlex.join(merge_command(folder.work / "global_step_<N>" /
-                                   ("actor" if s.stage == "grpo" else ""), folder.final)))
+    print(
+        shlex.join(
+            merge_command(
+                folder.work / "global_step_<N>" / ("actor" if s.stage == "grpo" else ""),
+                folder.final,
+            )
+        )
+    )
 
 
 @dataclass
@@ -264,15 +355,25 @@ class Trained:
             os.replace(item, folder / item.name)
 
 
-def train(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path, folder: RunFolder,
-          resume: bool, validation: ValidationSet) -> Trained:
+def train(
+    s: StageSettings,
+    cfg: DictConfig,
+    init: str,
+    data_dir: Path,
+    folder: RunFolder,
+    resume: bool,
+    validation: ValidationSet,
+) -> Trained:
     args = overrides(s, cfg, init, data_dir, folder.work, resume)
     compose_verl_config(s.stage, args)  # fail here, not after the job has queued for GPUs
     if s.nodes > 1:
         (folder.work / "launch.sh").write_text(launcher(s, args))
     attempt = len(list(folder.work.glob("metrics.attempt-*.jsonl"))) + 1
-    env = {**os.environ, **environment(s),
-           "VERL_FILE_LOGGER_PATH": str(folder.work / f"metrics.attempt-{attempt}.jsonl")}
+    env = {
+        **os.environ,
+        **environment(s),
+        "VERL_FILE_LOGGER_PATH": str(folder.work / f"metrics.attempt-{attempt}.jsonl"),
+    }
     before = _validate(init, validation, cfg)
     start = time.perf_counter()
     for command in commands(s, args, folder.work):
@@ -281,8 +382,10 @@ def train(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path, folder: 
     seconds = time.perf_counter() - start
     checkpoint = latest_checkpoint(s, folder.work)
     if checkpoint is None:
-        raise StageError(f"verl finished without a checkpoint in {folder.work} "
-                         f"(is {s.stage}.save_every larger than the run?)")
+        raise StageError(
+            f"verl finished without a checkpoint in {folder.work} "
+            f"(is {s.stage}.save_every larger than the run?)"
+        )
     merged = folder.work / "merged"
     _run(merge_command(checkpoint, merged), env)
     history = _file_logger_history(folder.work)
@@ -295,15 +398,18 @@ def train(s: StageSettings, cfg: DictConfig, init: str, data_dir: Path, folder: 
 def _run(command: list[str], env: dict) -> None:
     result = subprocess.run(command, env=env)
     if result.returncode:
-        raise StageError(f"{shlex.join(command[:4])} ... failed with exit status "
-                         f"{result.returncode} (see the log above)")
+        raise StageError(
+            f"{shlex.join(command[:4])} ... failed with exit status "
+            f"{result.returncode} (see the log above)"
+        )
 
 
 def _file_logger_history(work: Path) -> list[dict]:
     """verl's file-logger lines of every attempt, in order (later attempts win per step)."""
     history = []
-    for path in sorted(work.glob("metrics.attempt-*.jsonl"),
-                       key=lambda p: int(p.stem.rsplit("-", 1)[-1])):
+    for path in sorted(
+        work.glob("metrics.attempt-*.jsonl"), key=lambda p: int(p.stem.rsplit("-", 1)[-1])
+    ):
         for line in path.read_text().splitlines():
             if line.strip():
                 entry = json.loads(line)
