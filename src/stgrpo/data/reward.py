@@ -44,7 +44,24 @@ def reward_hash() -> str:
 def components(
     response: str, expert_action: str, optimal_actions: Sequence[str] = (), mode: str = "expert"
 ) -> tuple[bool, bool]:
-    """(well formed, correct action) of one response."""
+    """The two checks behind the score of one response.
+
+    Args:
+        response: The model's answer; anything but a string is read as "".
+        expert_action: The recorded expert action (compared in mode `expert` only).
+        optimal_actions: Every action that starts a minimal plan (mode `optimal` only);
+            empty means no action is correct in that mode.
+        mode: `expert` or `optimal` (see the module docstring).
+
+    Returns:
+        (well formed, correct action). They are independent: an answer with the right
+        action but text after it is correct yet not well formed. Both compare the action
+        after `normalise` (whitespace collapsed, lower case); naming several actions, or
+        none, is never correct.
+
+    Raises:
+        ValueError: `mode` is not one of `MODES`.
+    """
     if mode not in MODES:
         raise ValueError(f"reward mode must be one of {MODES}, got {mode!r}")
     parsed = parse_response(response if isinstance(response, str) else "")
@@ -60,17 +77,63 @@ def components(
 def score(
     response: str, expert_action: str, optimal_actions: Sequence[str] = (), mode: str = "expert"
 ) -> float:
+    """The single-turn reward of one response.
+
+    Args:
+        response: The model's answer.
+        expert_action: The recorded expert action.
+        optimal_actions: The state's optimal-action set (used in mode `optimal`).
+        mode: `expert` or `optimal`.
+
+    Returns:
+        `FORMAT_SCORE` if well formed plus `ACTION_SCORE` if the action is correct: one of
+        0, 0.1, 0.9, 1.0 (see `components`).
+
+    Raises:
+        ValueError: `mode` is not one of `MODES`.
+    """
     well_formed, correct = components(response, expert_action, optimal_actions, mode)
     return FORMAT_SCORE * well_formed + ACTION_SCORE * correct
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs) -> float:
-    """verl's custom reward entry point (`solution_str` is the response only)."""
+    """verl's custom reward entry point: `score` under verl's signature.
+
+    Args:
+        data_source: The row's data source (unused: every row is scored the same way).
+        solution_str: The response only (no prompt).
+        ground_truth: The expert action.
+        extra_info: The row's extra info: `reward_mode` and `optimal_actions`, as the
+            dataset builder writes them; None reads as {} (mode `expert`).
+        **kwargs: verl's `reward_kwargs`; a `mode` here wins over `extra_info`, other keys
+            are ignored.
+
+    Returns:
+        The score, one of 0, 0.1, 0.9, 1.0.
+
+    Raises:
+        ValueError: The mode is not one of `MODES`.
+    """
     return score(solution_str, ground_truth, *_mode_and_optimal(extra_info, kwargs))
 
 
 def trl_reward(completions, ground_truth, extra_info=None, **kwargs) -> list[float]:
-    """TRL GRPOTrainer reward function: one score per completion (text or message list)."""
+    """TRL GRPOTrainer reward function: the total score of each completion.
+
+    Args:
+        completions: One per sample: the text, or a message list whose last message is the
+            reply (its `content`); any other shape reads as "" (score 0).
+        ground_truth: The expert action of each completion (a dataset column).
+        extra_info: Each completion's extra info (`reward_mode`, `optimal_actions`), or
+            None for mode `expert` throughout.
+        **kwargs: The other columns TRL passes; a `mode` here wins over `extra_info`.
+
+    Returns:
+        One score per completion, in order (0, 0.1, 0.9 or 1.0); [] for no completions.
+
+    Raises:
+        ValueError: The columns differ in length, or a mode is not one of `MODES`.
+    """
     return [
         FORMAT_SCORE * f + ACTION_SCORE * a
         for f, a in _trl_components(completions, ground_truth, extra_info, kwargs)
@@ -78,12 +141,32 @@ def trl_reward(completions, ground_truth, extra_info=None, **kwargs) -> list[flo
 
 
 def format_reward(completions, ground_truth, extra_info=None, **kwargs) -> list[float]:
-    """TRL reward part: 1.0 for a well-formed ReAct answer."""
+    """TRL reward part: the format check, weighted by `FORMAT_SCORE` in `TRL_REWARD_WEIGHTS`.
+
+    Args:
+        completions, ground_truth, extra_info, **kwargs: As for `trl_reward`.
+
+    Returns:
+        1.0 per well-formed ReAct completion, else 0.0, in order.
+
+    Raises:
+        ValueError: As for `trl_reward`.
+    """
     return [float(f) for f, _ in _trl_components(completions, ground_truth, extra_info, kwargs)]
 
 
 def action_reward(completions, ground_truth, extra_info=None, **kwargs) -> list[float]:
-    """TRL reward part: 1.0 for the correct action."""
+    """TRL reward part: the action check, weighted by `ACTION_SCORE` in `TRL_REWARD_WEIGHTS`.
+
+    Args:
+        completions, ground_truth, extra_info, **kwargs: As for `trl_reward`.
+
+    Returns:
+        1.0 per completion whose action is correct in its mode, else 0.0, in order.
+
+    Raises:
+        ValueError: As for `trl_reward`.
+    """
     return [float(a) for _, a in _trl_components(completions, ground_truth, extra_info, kwargs)]
 
 

@@ -33,6 +33,17 @@ class UnsolvableError(RuntimeError):
 
 @dataclass(frozen=True)
 class Solution:
+    """The optimal-plan graph of one search.
+
+    Attributes:
+        start: The state searched from.
+        length: d*, the minimal number of steps from `start` to the goal (0 if it holds).
+        optimal_actions: Every state on some optimal plan -> the actions that begin an
+            optimal plan from it (`()` at the goal states).
+        steps_to_go: The same states -> their distance to the goal.
+        expanded: States the search expanded (a cost measure).
+    """
+
     start: State
     length: int  # d*: minimal number of steps from `start` to the goal
     optimal_actions: dict[State, tuple[Action, ...]]  # on-optimal-plan state -> its actions
@@ -40,7 +51,17 @@ class Solution:
     expanded: int  # states expanded by the search (a cost measure)
 
     def actions(self, state: State) -> tuple[Action, ...]:
-        """All actions that start a minimal plan from `state` (a state on an optimal plan)."""
+        """All actions that start a minimal plan from `state`.
+
+        Args:
+            state: A state on an optimal plan from `start`.
+
+        Returns:
+            The actions, in the order the rules generate them; `()` at a goal state.
+
+        Raises:
+            KeyError: `state` is not on an optimal plan from `start`.
+        """
         try:
             return self.optimal_actions[state]
         except KeyError:
@@ -53,7 +74,25 @@ def solve(
     heuristic: Heuristic | None = None,
     max_states: int = 2_000_000,
 ) -> Solution:
-    """Exact optimal-plan graph from `start` (default: the world's initial state)."""
+    """The exact optimal-plan graph from `start` (see the module docstring).
+
+    Args:
+        world: The compiled layout.
+        start: The state to plan from; None: the world's initial state.
+        heuristic: A lower bound on a state's steps to the goal; it must be admissible
+            (never above the true distance), or the length and action sets may be wrong.
+            None: 0 everywhere (breadth-first).
+        max_states: The most distinct states the search may generate (checked after each
+            expansion).
+
+    Returns:
+        The `Solution`; a `start` where the goal holds gives length 0.
+
+    Raises:
+        SearchLimitError: More than `max_states` states were generated before every optimal
+            plan was covered.
+        UnsolvableError: No action sequence reaches the goal from `start`.
+    """
     start = world.initial if start is None else start
     h = heuristic or (lambda state: 0)
     best_g: dict[State, int] = {start: 0}

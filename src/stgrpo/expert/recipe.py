@@ -198,7 +198,19 @@ class RecipeExpert(DishReader):
 
 
 def recipe_plan(world: World, max_steps: int) -> list[tuple[State, Decision]]:
-    """(state, decision) per step of the recipe expert until the goal holds."""
+    """The recipe expert's plan from the world's initial state.
+
+    Args:
+        world: The compiled layout.
+        max_steps: The most steps allowed.
+
+    Returns:
+        (state, decision) per step, the state being the one decided in, until the goal
+        holds; [] if it holds at the start.
+
+    Raises:
+        RuntimeError: The goal does not hold after `max_steps` steps.
+    """
     expert = RecipeExpert(world)
     state, steps = world.initial, []
     while not world.goal_reached(state):

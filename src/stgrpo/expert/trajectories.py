@@ -65,7 +65,25 @@ def expert_trajectory(
     solution: Solution | None = None,
     max_states: int = 2_000_000,
 ) -> list[ExpertStep]:
-    """A minimal-length trajectory of `world`, each step with its optimal-action set."""
+    """A minimal-length trajectory of `world`, each step with its optimal-action set.
+
+    Args:
+        world: The compiled layout; the trajectory starts at its initial state.
+        seed: Seeds the choice among optimal actions when `tie_break` is `random`.
+        tie_break: `first` (the first optimal action, in rule order) or `random` (a seeded
+            choice at every step).
+        solution: A `solve` result from the initial state; None: solved here with
+            `AssemblyHeuristic`.
+        max_states: The search bound when solving here.
+
+    Returns:
+        One `ExpertStep` per action of the plan, in order; [] if the goal holds at the
+        start.
+
+    Raises:
+        ValueError: `tie_break` is not one of `TIE_BREAKS`.
+        SearchLimitError, UnsolvableError: From `solve`.
+    """
     if tie_break not in TIE_BREAKS:
         raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
     if solution is None:
@@ -114,7 +132,19 @@ def expert_trajectory(
 def recipe_trajectory(world: World, max_steps: int = 200) -> list[ExpertStep]:
     """The recipe expert's trajectory (expert.recipe): each step's thought is its own
     reasoning. Its plans are not minimal, so no optimal-action sets are recorded (train with
-    `data.reward_mode=expert`)."""
+    `data.reward_mode=expert`).
+
+    Args:
+        world: The compiled layout; the trajectory starts at its initial state.
+        max_steps: The most steps the recipe expert may take.
+
+    Returns:
+        One `ExpertStep` per action, with `optimal_actions=[]` and `steps_to_go=-1`; [] if
+        the goal holds at the start.
+
+    Raises:
+        RuntimeError: The expert did not finish within `max_steps` steps.
+    """
     vocabulary = ActionVocabulary(world)
     env = KitchenEnv(world)
     observation, info = env.reset()

@@ -1,10 +1,15 @@
-"""A gymnasium-style kitchen environment driven by action strings, as an LLM agent drives it.
+"""A kitchen environment driven by action strings, as an LLM agent drives it.
 
-`reset(layout)` -> (observation, info); `step(action_text)` -> (observation, reward, done,
-info). reward is 1.0 on the step that reaches the goal, else 0.0. info carries
-`valid_actions` (strings, valid in the new state), `invalid` (the string named no valid
-action: the state is left unchanged, no timer ticks, nothing raises), `steps` (turns taken
-since reset, invalid ones included), `success` and `truncated` (max_steps reached).
+A reset/step API in the spirit of Gymnasium, but with the older 4-tuple, not Gymnasium's
+`(obs, reward, terminated, truncated, info)`: `reset(layout)` -> (observation, info);
+`step(action_text)` -> (observation, reward, done, info), where done means the goal was
+reached or the turn limit hit. An episode ends only in those two ways (no failing end
+state), and info's `success` and `truncated` already say which.
+
+reward is 1.0 on the step that reaches the goal, else 0.0. info carries `valid_actions`
+(strings, valid in the new state), `invalid` (the string named no valid action: the state
+is left unchanged, no timer ticks, nothing raises), `steps` (turns taken since reset,
+invalid ones included), `success` and `truncated` (max_steps reached).
 """
 
 from __future__ import annotations
@@ -17,6 +22,17 @@ from stgrpo.kitchen.world import World
 
 
 class KitchenEnv:
+    """One kitchen episode at a time (see the module docstring for the step contract).
+
+    Args:
+        layout: The layout to play (or its compiled `World`); None: give one to `reset`.
+        max_steps: The turn limit (invalid turns count); None: no limit, so an episode
+            ends only at the goal.
+
+    Raises:
+        ValueError: `max_steps` is below 1.
+    """
+
     def __init__(self, layout: Layout | World | None = None, max_steps: int | None = None):
         if max_steps is not None and max_steps < 1:
             raise ValueError(f"max_steps must be a positive integer or None, got {max_steps}")
@@ -33,6 +49,18 @@ class KitchenEnv:
 
     # ---- episode -----------------------------------------------------------------------
     def reset(self, layout: Layout | World | None = None) -> tuple[str, dict]:
+        """Start an episode at the layout's initial state.
+
+        Args:
+            layout: A layout (or `World`) to switch to; None: the current one again.
+
+        Returns:
+            (observation, info): the observation text, and info as after a step, with
+            `steps=0` and `invalid`, `success` and `truncated` False.
+
+        Raises:
+            ValueError: No layout was given, here or at construction.
+        """
         if layout is not None:
             self._load(layout)
         if self.world is None:
@@ -43,12 +71,30 @@ class KitchenEnv:
         return self.observation, self._info(invalid=False)
 
     def step(self, action_text: str) -> tuple[str, float, bool, dict]:
-        """Act with a string; a string naming no valid action is reported, never raised."""
+        """Take one turn with an action string (call `reset` first).
+
+        Args:
+            action_text: The exact action string, as Robotouille matches it (no trimming,
+                no case folding); one naming no valid action is reported, never raised.
+
+        Returns:
+            (observation, reward, done, info): reward is 1.0 on the first valid step after
+            which the goal holds, else 0.0; done is `info["success"] or info["truncated"]`
+            (`truncated`: the turn limit is reached, also when the goal was reached on that
+            same turn). Stepping after done is not refused; it keeps counting turns.
+        """
         action = self.vocabulary.parse(action_text)
         return self.step_action(action if action in self._valid else None)
 
     def step_action(self, action: Action | None) -> tuple[str, float, bool, dict]:
-        """Act with a grounded action; None or an action not valid now counts as invalid."""
+        """Take one turn with a grounded action, as `step` does with a string.
+
+        Args:
+            action: The action; None, or one not valid now, is an invalid turn.
+
+        Returns:
+            (observation, reward, done, info), as for `step`.
+        """
         self.steps += 1
         invalid = action is None or action not in self._valid
         reward = 0.0

@@ -20,9 +20,19 @@ class SearchLimitError(RuntimeError):
 def shortest_plan(
     world: World, start: State | None = None, max_states: int = 2_000_000
 ) -> list[Action] | None:
-    """A shortest action sequence from `start` (default: the initial state) to the goal.
+    """A shortest action sequence to the goal, by breadth-first search.
 
-    Returns None when the goal is unreachable; raises SearchLimitError past `max_states`.
+    Args:
+        world: The compiled layout.
+        start: The state to plan from; None: the world's initial state.
+        max_states: The most distinct states the search may visit.
+
+    Returns:
+        The actions, first to last: one shortest plan (the first found), [] when the goal
+        holds at `start`, None when it is unreachable.
+
+    Raises:
+        SearchLimitError: `max_states` states were visited before the goal was reached.
     """
     start = world.initial if start is None else start
     if world.goal_reached(start):

@@ -15,6 +15,21 @@ from stgrpo.models.inference import Chat, Sampling, register
 
 @register("hf")
 class HFBackend:
+    """A transformers causal LM and its tokenizer, answering chats in batches.
+
+    Args:
+        model: A hub name or a local Hugging Face folder.
+        batch_size: Chats per `generate` call of the model.
+        dtype: A torch dtype name, e.g. `float32` or `bfloat16`.
+        device: Where the model runs; None: `cuda` if available, else `cpu`.
+        threads: If set, torch's CPU thread count (process-wide).
+
+    Raises:
+        ValueError: A path-like `model` with no config.json, or a tokenizer with no chat
+            template.
+        OSError: transformers cannot find or read the model.
+    """
+
     def __init__(
         self,
         model: str,
@@ -38,8 +53,19 @@ class HFBackend:
 
     @classmethod
     def wrap(cls, model, tokenizer, batch_size: int = 32) -> HFBackend:
-        """A backend around a model already in memory (a trainer's, for validation): it
-        generates in eval mode and puts the model back in the mode it found it in."""
+        """A backend around a model already in memory (a trainer's, for validation).
+
+        It generates in eval mode and puts the model back in the mode it found it in.
+
+        Args:
+            model: A transformers causal LM; it runs where its parameters are.
+            tokenizer: Its tokenizer, with a chat template; a missing pad token is set to
+                the end-of-sequence token.
+            batch_size: Chats per `generate` call of the model.
+
+        Returns:
+            The backend; the model is shared, not copied.
+        """
         backend = cls.__new__(cls)
         backend._use(model, tokenizer, batch_size)
         return backend
@@ -54,13 +80,33 @@ class HFBackend:
             self.tokenizer.pad_token = self.tokenizer.eos_token
 
     def generate(self, chats: Sequence[Chat], sampling: Sampling) -> list[str]:
+        """The assistant's reply to each chat, in order.
+
+        Args:
+            chats: The conversations, rendered with the tokenizer's chat template.
+            sampling: Greedy at temperature 0; sampled otherwise, each batch seeding torch's
+                global generator with `sampling.seed` plus the index of its first chat.
+
+        Returns:
+            One reply text per chat, special tokens (the end-of-turn token) left out; []
+            for no chats.
+        """
         return [
             self.tokenizer.decode(ids, skip_special_tokens=True)
             for ids in self.generate_ids(chats, sampling)
         ]
 
     def generate_ids(self, chats: Sequence[Chat], sampling: Sampling) -> list[list[int]]:
-        """The new token ids of each reply, up to and including its end-of-turn token."""
+        """The new token ids of each reply.
+
+        Args:
+            chats: As for `generate`.
+            sampling: As for `generate`.
+
+        Returns:
+            Per chat, the generated ids up to and including the first end-of-turn token (the
+            tokenizer's or the generation config's), or `max_tokens` ids if none came.
+        """
         texts = [
             self.tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
             for chat in chats
@@ -110,7 +156,15 @@ def _until_stop(ids: list[int], stops: set[int]) -> list[int]:
 
 
 def check_model_source(model: str) -> None:
-    """A path-like model name must be a folder with a config.json (else a clear error)."""
+    """Fail early, with a clear message, on a local model folder that is not there.
+
+    Args:
+        model: A hub name or a path; it counts as a path when it starts with `.`, `/` or
+            `~`, or names something that exists.
+
+    Raises:
+        ValueError: A path-like `model` that is not a folder holding config.json.
+    """
     looks_local = model.startswith((".", "/", "~")) or Path(model).exists()
     if looks_local and not (Path(model).expanduser() / "config.json").is_file():
         raise ValueError(f"model folder {model} not found or has no config.json")

@@ -16,6 +16,18 @@ Chat = list[dict[str, str]]  # [{"role": "system" | "user" | "assistant", "conte
 
 @dataclass(frozen=True)
 class Sampling:
+    """Decoding settings for one `generate` call.
+
+    Attributes:
+        temperature: 0 for greedy decoding; above 0, sampled.
+        top_p: Nucleus sampling mass in (0, 1]; ignored when greedy.
+        max_tokens: The most new tokens per reply.
+        seed: The seed of sampled decoding.
+
+    Raises:
+        ValueError: A negative temperature, `top_p` outside (0, 1], or `max_tokens` < 1.
+    """
+
     temperature: float = 0.0  # 0: greedy decoding
     top_p: float = 1.0
     max_tokens: int = 256
@@ -27,8 +39,18 @@ class Sampling:
 
 
 class ChatBackend(Protocol):
+    """What every consumer needs of an inference engine: a batch of chats in, replies out."""
+
     def generate(self, chats: Sequence[Chat], sampling: Sampling) -> list[str]:
-        """The assistant's reply to each chat, in order."""
+        """The assistant's reply to each chat, in order.
+
+        Args:
+            chats: The conversations, each a list of `{"role", "content"}` messages.
+            sampling: The decoding settings, shared by the whole batch.
+
+        Returns:
+            One reply text per chat, in the order of `chats`.
+        """
         ...
 
 
@@ -36,7 +58,15 @@ BACKENDS: dict[str, Callable[..., ChatBackend]] = {}
 
 
 def register(name: str):
-    """Class or function decorator: make a backend factory available under `name`."""
+    """Class or function decorator: make a backend factory available under `name`.
+
+    Args:
+        name: The backend's config name (`{group}.backend`); a second factory under the
+            same name replaces the first.
+
+    Returns:
+        The decorator, which returns the factory unchanged.
+    """
 
     def wrap(factory):
         BACKENDS[name] = factory
@@ -46,7 +76,20 @@ def register(name: str):
 
 
 def make_backend(name: str, model: str, **options) -> ChatBackend:
-    """The backend `name` serving `model` (a hub name or a local Hugging Face folder)."""
+    """The backend `name` serving `model`.
+
+    Args:
+        name: A registered backend name (the built-ins: `hf`, `vllm`).
+        model: A hub name or a local Hugging Face folder.
+        **options: Keywords for the backend's constructor (e.g. `batch_size` for `hf`).
+
+    Returns:
+        The constructed backend, with its model loaded.
+
+    Raises:
+        ValueError: `name` is not registered (the message lists those that are); the
+            backend's own errors (e.g. a model that does not load) pass through.
+    """
     _load_builtin_backends()
     try:
         factory = BACKENDS[name]
@@ -58,8 +101,18 @@ def make_backend(name: str, model: str, **options) -> ChatBackend:
 
 
 def sampling_from_config(cfg, group: str) -> Sampling:
-    """`{group}.sampling` (e.g. `expert`, `eval`) with the run's seed; a bad value names the
-    key."""
+    """The sampling settings of a config group, with the run's seed.
+
+    Args:
+        cfg: The stage's config; it reads `seed` and `{group}.sampling`.
+        group: The config group, e.g. `expert` or `eval`.
+
+    Returns:
+        `Sampling(seed=cfg.seed, **cfg[group].sampling)`.
+
+    Raises:
+        ConfigError: An unknown or invalid sampling setting (the message names the key).
+    """
     from omegaconf import OmegaConf
 
     from stgrpo.config import ConfigError
@@ -71,8 +124,25 @@ def sampling_from_config(cfg, group: str) -> Sampling:
 
 
 def backend_from_config(cfg, group: str, model: str) -> ChatBackend:
-    """`{group}.backend` serving `model`, with `{group}.backend_options` as keywords. An
-    unknown backend is a config error; a model that does not load is a stage error."""
+    """The backend a config group names, serving `model`.
+
+    Args:
+        cfg: The stage's config; it reads `{group}.backend` and, if present,
+            `{group}.backend_options` (keywords for the backend's constructor).
+        group: The config group, e.g. `expert` or `eval`.
+        model: A hub name or a local Hugging Face folder.
+
+    Returns:
+        The constructed backend.
+
+    Raises:
+        ConfigError: `{group}.backend` is missing, not a string, or not a registered
+            backend.
+        StageError: The model does not load: the backend raised OSError, ValueError or
+            SafetensorError (a missing folder, a corrupt weights file, a tokenizer with no
+            chat template). Other errors of the constructor, such as a TypeError for an
+            option it does not take, pass through.
+    """
     from omegaconf import OmegaConf
     from safetensors import SafetensorError  # a truncated or corrupt weights file
 

@@ -16,6 +16,22 @@ from stgrpo.models.inference import Chat, Sampling, register
 
 @register("vllm")
 class VLLMBackend:
+    """A vLLM offline engine answering chats: one `LLM.chat` call per `generate`.
+
+    Args:
+        model: A hub name or a local Hugging Face folder.
+        tensor_parallel_size: GPUs to shard the model over.
+        dtype: vLLM's dtype name (`auto`: the model's own).
+        max_model_len: The context length; None: the model's.
+        enforce_eager: Disable CUDA graphs; None: eager on CPU only.
+        kv_cache_gib: The KV cache size in GiB on CPU (default 1), unless
+            VLLM_CPU_KVCACHE_SPACE is already set; unused on GPU.
+        **engine_options: Further keywords for `vllm.LLM`.
+
+    Raises:
+        ValueError: A path-like `model` with no config.json.
+    """
+
     def __init__(
         self,
         model: str,
@@ -46,10 +62,30 @@ class VLLMBackend:
         )
 
     def generate(self, chats: Sequence[Chat], sampling: Sampling) -> list[str]:
+        """The assistant's reply to each chat, in order.
+
+        Args:
+            chats: The conversations, rendered with the model's chat template.
+            sampling: Greedy at temperature 0 (`top_p` then ignored); sampled otherwise.
+                Every chat of the call samples with the same `sampling.seed`, so identical
+                chats get identical replies (the hf backend's one generator per batch
+                gives them different ones).
+
+        Returns:
+            One reply text per chat (vLLM's detokenized text of its first completion).
+        """
         return [output.outputs[0].text for output in self._outputs(chats, sampling)]
 
     def generate_ids(self, chats: Sequence[Chat], sampling: Sampling) -> list[list[int]]:
-        """The new token ids of each reply (as the hf backend gives them)."""
+        """The new token ids of each reply (as the hf backend gives them).
+
+        Args:
+            chats: As for `generate`.
+            sampling: As for `generate`.
+
+        Returns:
+            Per chat, the token ids of its first completion.
+        """
         return [list(output.outputs[0].token_ids) for output in self._outputs(chats, sampling)]
 
     def _outputs(self, chats: Sequence[Chat], sampling: Sampling):
