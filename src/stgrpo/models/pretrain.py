@@ -155,9 +155,9 @@ def random_subgoal(world: World, state: State, rng: random.Random) -> tuple[Acti
 
 def _walks(spec: PretrainSpec, rng: random.Random, first_layout: int = 0):
     """(world, state, subgoal action, the action it leads to, its text, observation, info) per
-    decision
-    of the seeded random walks, task by task. The walk takes the subgoal's action half of the
-    time and a random valid action otherwise, so it visits both tidy and messy kitchens."""
+    decision of the seeded random walks, task by task. The walk takes the subgoal's action half
+    of the time and a random valid action otherwise, so it visits both tidy and messy
+    kitchens."""
     for task in sorted(spec.tasks or TASKS):
         for index in range(first_layout, first_layout + spec.layouts):
             world = World.from_layout(generate_layout(task, PRETRAIN_SEED_BASE + index))
@@ -234,8 +234,7 @@ def drill_example(tokenizer, prompt: list[dict], answer: str) -> dict:
     """One drill row as token ids with the loss on the stations only: the names are asked in
     a random order, so predicting them teaches nothing but noise (a plain loop that masked
     them learnt the lookup; one that did not, through this stage, did not)."""
-    text = tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
-    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    ids = _prompt_ids(tokenizer, prompt)
     mask = [0] * len(ids)
 
     def extend(piece: str, learn: int) -> None:
@@ -291,6 +290,12 @@ def _runs(mask: list[int]) -> Iterator[tuple[int, int]]:
             first = None
 
 
+def _prompt_ids(tokenizer, prompt: list[dict]) -> list[int]:
+    """The prompt chat's token ids, up to where the assistant's reply starts."""
+    text = tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
 def chat_example(tokenizer, prompt: list[dict], answer: str, prompt_loss: bool) -> dict:
     """A (prompt, answer) row as token ids with the loss on the answer (and with
     `prompt_loss` on the prompt too), for a dataset that also holds drill rows."""
@@ -298,12 +303,7 @@ def chat_example(tokenizer, prompt: list[dict], answer: str, prompt_loss: bool) 
     ids = tokenizer(tokenizer.apply_chat_template(chat, tokenize=False), add_special_tokens=False)[
         "input_ids"
     ]
-    prompt_length = len(
-        tokenizer(
-            tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True),
-            add_special_tokens=False,
-        )["input_ids"]
-    )
+    prompt_length = len(_prompt_ids(tokenizer, prompt))
     return {
         "input_ids": ids,
         "completion_mask": [int(prompt_loss)] * prompt_length + [1] * (len(ids) - prompt_length),
@@ -339,6 +339,12 @@ def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work
     torch.set_num_threads(threads)
     record = {}
     probe = []
+
+    def measure(after: str) -> None:
+        if probe:
+            record["lookup_accuracy"][after] = accuracy = lookup_accuracy(model, probe)
+            log.info("after the %s: lookup accuracy %.3f", after, accuracy)
+
     if spec.drill_steps or spec.drill_prompt_steps:
         held_out = replace(spec, layouts=HELD_OUT_LAYOUTS)
         rows = list(drill_rows(held_out, seed, whole_prompts=True, first_layout=spec.layouts))
@@ -356,8 +362,7 @@ def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work
             record[phase] = _train(
                 model, tokenizer, examples, spec, steps, seed, f"{work}/{phase}", prompt_loss=False
             )
-            record["lookup_accuracy"][phase] = lookup_accuracy(model, probe)
-            log.info("after the %s: lookup accuracy %.3f", phase, record["lookup_accuracy"][phase])
+            measure(phase)
     if spec.steps:
         record.update(
             _train(
@@ -371,9 +376,7 @@ def pretrain(model, tokenizer, spec: PretrainSpec, seed: int, threads: int, work
                 prompt_loss=spec.prompt_loss,
             )
         )
-        if probe:
-            record["lookup_accuracy"]["walks"] = lookup_accuracy(model, probe)
-            log.info("after the walks: lookup accuracy %.3f", record["lookup_accuracy"]["walks"])
+        measure("walks")
     return record
 
 
