@@ -28,6 +28,11 @@ rule report:
         ),
         "{root}/tables/results.csv",
         report(
+            "{root}/tables/stage_times.csv",
+            category="Tables",
+            caption="../report/stage_times.rst",
+        ),
+        report(
             "{root}/figures/sr_by_model.png",
             category="Figures",
             caption="../report/sr_by_model.rst",

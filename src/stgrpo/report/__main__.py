@@ -6,6 +6,7 @@ reads every evaluation the experiment's plan lists (`{paths.eval}/eval/{model}/{
 metrics.json`, episodes and training metrics) and writes, under `{results_dir}`:
 `tables/results.csv` (one row per evaluation: the source of every table),
 `tables/table{1..4}.{csv,md,tex}` and `tables/table{1..4}_vs_paper.{csv,md}`,
+`tables/stage_times.{csv,md}` (seconds and memory per stage),
 `figures/*.{png,pdf}`, `manifest.json` and `report.md`.
 """
 
@@ -22,8 +23,9 @@ from stgrpo.config import require, run_cli
 from stgrpo.evaluate import eval_dir
 from stgrpo.io import write_json, write_text
 from stgrpo.report import figures, gain, tables
-from stgrpo.report.manifest import build_manifest
-from stgrpo.workflow import checkpoint_evaluation
+from stgrpo.report.manifest import benchmark_folders, build_manifest
+from stgrpo.report.stage_times import read_benchmarks, stage_table
+from stgrpo.workflow import STAGES, checkpoint_evaluation
 
 log = logging.getLogger(__name__)
 PROJECT = Path(__file__).resolve().parents[3]
@@ -77,6 +79,8 @@ def main(cfg: DictConfig) -> None:
             tables.matrix_vs_paper(cfg, results, metric),
             latex=False,
         )
+    times = stage_table(read_benchmarks(benchmark_folders(cfg)), list(STAGES))
+    write_table(out / "stage_times", times, latex=False)
     pictures = root / "figures"
     figures.sr_bars(table1, list(cfg.tasks), pictures / "sr_by_model")
     figures.sr_heatmap(
@@ -135,7 +139,17 @@ def markdown_report(cfg: DictConfig, root: Path) -> str:
                 (tables_dir / "grpo_gain.md").read_text(),
                 "",
             ]
-    parts += ["## Figures", ""]
+    parts += [
+        "## Stage times",
+        "",
+        "Per stage, from Snakemake's benchmark files: wall seconds summed over its jobs "
+        "(parallel jobs overlap), the longest job, CPU seconds, peak memory (MiB).",
+        "",
+        (tables_dir / "stage_times.md").read_text(),
+        "",
+        "## Figures",
+        "",
+    ]
     for name in ("sr_by_model", "sr_matrix", "training_curves", "steps_to_optimal"):
         parts += [f"![{name}](figures/{name}.png)", ""]
     parts += ["## Episodes (SFT & GRPO model on its own task)", ""]

@@ -5,7 +5,6 @@ fingerprints), the prompt template's hash, and every job's runtime (Snakemake be
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 from importlib import metadata
@@ -16,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 from stgrpo.config import stage_root
 from stgrpo.data.prompts import template_hash
 from stgrpo.io import sha256_file
+from stgrpo.report.stage_times import read_benchmarks
 from stgrpo.train.settings import stage_dir
 from stgrpo.workflow import READS, STAGES, config_hash
 
@@ -96,17 +96,15 @@ def data_hashes(cfg: DictConfig) -> dict:
     return found
 
 
+def benchmark_folders(cfg: DictConfig) -> list[Path]:
+    """Every stage folder that holds Snakemake `benchmark:` files (sweep points move some)."""
+    return sorted({stage_root(cfg, stage) for stage in STAGES})
+
+
 def runtimes(cfg: DictConfig) -> dict:
     """Seconds per job from the Snakemake `benchmark:` files of every stage folder."""
-    found = {}
-    for folder in sorted({stage_root(cfg, stage) for stage in STAGES}):
-        for path in sorted((folder / "benchmarks").rglob("*.tsv")):
-            with path.open() as handle:
-                rows = list(csv.DictReader(handle, delimiter="\t"))
-            if rows and "s" in rows[-1]:
-                job = str(path.relative_to(folder / "benchmarks").with_suffix(""))
-                found[job] = round(float(rows[-1]["s"]), 2)
-    return found
+    jobs = read_benchmarks(benchmark_folders(cfg))
+    return {job: round(s, 2) for job, s in zip(jobs.job, jobs.s, strict=True)}
 
 
 def build_manifest(cfg: DictConfig, project: Path) -> dict:
