@@ -18,7 +18,7 @@ CORES ?= $(shell nproc)
 # Snakemake's jobs run `python -m stgrpo...`: the virtualenv comes first on PATH.
 SNAKEMAKE := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/snakemake
 
-.PHONY: demo test test-slurm test-vllm test-verl lint bench clean slurm-profile
+.PHONY: demo test test-slurm test-vllm test-verl gpu-smoke lint bench clean slurm-profile
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,14 @@ $(VERL_STAMP): pyproject.toml Makefile
 
 test-verl: $(VERL_STAMP)
 	$(VERL_PY) -m pytest -q -p no:cacheprovider -m verl tests/train
+
+# The paper's code path on one GPU node, in minutes: verl SFT, verl GRPO with vLLM rollouts,
+# vLLM evaluation, the report (experiment gpu-smoke; results/gpu-smoke/smoke.md). Run it on
+# the node, with the cluster environment's Python (environment.yml), or the node image's
+# after `tools/wheelhouse.py install` where the node has no internet.
+GPU_PYTHON ?= python3
+gpu-smoke:
+	$(GPU_PYTHON) tools/gpu_smoke.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks tools

@@ -198,9 +198,9 @@ def sha256(path: Path) -> str:
 
 
 class PipError(WheelhouseError):
-    def __init__(self, command: list[str], output: str):
+    def __init__(self, command: list[str], output: str, reason: str = ""):
         errors = [line for line in output.splitlines() if "ERROR" in line] or output.splitlines()
-        tail = " ".join(" ".join(errors).split())[-400:]
+        tail = reason or " ".join(" ".join(errors).split())[-400:]
         super().__init__(f"`{shlex.join(command[:6])} ...` failed: {tail}")
         self.output = output
 
@@ -224,8 +224,11 @@ def resolve(command: list[str], built: Path, attempts: int = 10) -> None:
             sources = source_only(exc.output)
             if not sources:
                 raise
-            for requirement in sources:
-                build_wheel(requirement, built)
+            try:
+                for requirement in sources:
+                    build_wheel(requirement, built)
+            except WheelhouseError as built_error:
+                raise PipError(command, exc.output, str(built_error)) from None
     raise WheelhouseError(f"the resolution still fails after {attempts} rounds of building")
 
 

@@ -269,3 +269,19 @@ def test_without_flash_attn_verl_gets_sdpa_and_no_remove_padding(tmp_path, monke
         lambda name, *a: object() if name == "flash_attn" else real(name, *a),
     )
     assert not any("attn_implementation" in a for a in _plan(tmp_path, stage)[1])
+
+
+@needs_verl
+@pytest.mark.parametrize("stage", ["sft", "grpo"])
+def test_the_gpu_smoke_overrides_compose_under_verls_own_config(tmp_path, stage):
+    cfg = compose([f"results_dir={tmp_path}", "experiment=gpu-smoke", "task=burger"])
+    s = read_settings(cfg, stage)
+    args = verl_engine.overrides(
+        s, cfg, str(tmp_path / "init"), tmp_path / "datasets/burger", tmp_path / "work", False
+    )
+    config = verl_engine.compose_verl_config(stage, args)
+    assert config.trainer.n_gpus_per_node == 1
+    if stage == "grpo":
+        rollout = config.actor_rollout_ref.rollout
+        assert rollout.name == "vllm" and rollout.tensor_model_parallel_size == 1
+        assert rollout.enforce_eager is True and rollout.gpu_memory_utilization == 0.4
