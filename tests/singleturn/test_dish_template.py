@@ -146,6 +146,25 @@ def test_the_indented_template_differs_only_by_a_space_before_each_state_line():
     assert all(line.startswith(" ") for line in prompt[0]["content"].split("\n"))
 
 
+def test_the_template_without_actions_is_the_indented_one_less_its_action_list():
+    world = World.from_layout(generate_layout("cheeseburger", 3))
+    step = recipe_trajectory(world)[2]
+    indented, bare = (
+        build_messages(
+            step.observation,
+            step.valid_actions,
+            name,
+            step.state,
+            step.recipe,
+            step.items,
+            step.progress,
+        )[0]["content"]
+        for name in ("react-dish-v2", "react-dish-v3")
+    )
+    head, actions = indented.split("\nValid actions:\n")
+    assert bare == head and actions and "Move robot1" not in bare
+
+
 def test_drill_steps_are_checked():
     with pytest.raises(ConfigError, match=r"model\.pretrain\.drill_steps"):
         PretrainSpec(drill_steps=-1)

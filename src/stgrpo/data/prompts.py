@@ -46,6 +46,12 @@ _USER_DISH_V1 = "Recipe: {goal}\n{progress}\n{state}\nValid actions:\n{actions}"
 # name reads " patty1" in its line as in the thought ("I need patty1 at"): with
 # `model.build.name_tokens=both` that is one and the same token, the key a lookup matches.
 
+# react-dish-v3: react-dish-v2 without the valid actions (about half the tokens). The model
+# writes the action from the thought's places, as the kitchen's action grammar is regular;
+# a listed action whose names and stations repeat those of the item lines was measured to
+# make the lookup harder for a small model (a match can land in the wrong line).
+_USER_DISH_V3 = "Recipe: {goal}\n{progress}\n{state}"
+
 # `state`: which rendering of the state the prompt shows: Robotouille's observation
 # sentences (as the paper's agents saw them) or the compact one-line-per-station view
 # (kitchen.text.compact_state), about a third of the tokens, for small models on CPU.
@@ -75,6 +81,15 @@ TEMPLATES = {
         "thought": "aim",
         "system": "",
         "user": _USER_DISH_V1,
+        "indent": " ",
+    },
+    "react-dish-v3": {
+        "state": "items",
+        "goal": "recipe",
+        "actions": "plain",
+        "thought": "aim",
+        "system": "",
+        "user": _USER_DISH_V3,
         "indent": " ",
     },
 }
