@@ -1,13 +1,16 @@
-"""Planner benchmark: exact optimal-plan graphs for generated layouts of the paper's tasks.
+"""Planner benchmark: exact optimal-plan graphs for Robotouille's default layout and
+generated layouts of each task.
 
-For each task, solves `--layouts` generated layouts (seeds 0..N-1) with the A* planner and
-prints the median and max seconds per layout. Baseline, measured in the same run: the same
-search without a heuristic (breadth-first) on the first `--baseline` layouts, capped at
-`--cap` states (a capped run counts as "did not finish"). Last two columns: the recipe
-expert's whole plan on the same layouts (A* seconds / recipe seconds, summed over the
-layouts) and its mean plan length against the optimal. Asserts nothing about time.
+For each task (`--tasks paper`: the paper's four; `all`: the ten synchronous tasks), solves
+the default layout and `--layouts` generated layouts (seeds 0..N-1) with the A* planner,
+each search capped at `--max-states` expanded states, and prints how many finished, the
+median and max seconds of those that did. Baseline, measured in the same run: the same search
+without a heuristic (breadth-first) on the first `--baseline` layouts, capped at `--cap`
+states (a capped run counts as "did not finish"). Last two columns: the recipe expert's
+whole plan on the same layouts (A* seconds / recipe seconds, summed over the layouts) and its
+mean plan length against the optimal, where it handles the task. Asserts nothing about time.
 
-    python benchmarks/bench_planner.py [--layouts 20] [--baseline 3] [--quick]
+    python benchmarks/bench_planner.py [--tasks all] [--layouts 20] [--baseline 3] [--quick]
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from stgrpo.expert.recipe import recipe_plan
 from stgrpo.kitchen import World
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.search import SearchLimitError
-from stgrpo.kitchen.tasks import PAPER_TASKS
+from stgrpo.kitchen.tasks import PAPER_TASKS, TASKS, get_task
 
 
 def timed(world: World, heuristic, cap: int) -> tuple[float, int] | None:
@@ -35,35 +38,55 @@ def timed(world: World, heuristic, cap: int) -> tuple[float, int] | None:
     return time.perf_counter() - start, length
 
 
+def recipe_columns(worlds: list[World], seconds: float, optimal_steps: int) -> str:
+    """A*/recipe seconds and recipe/optimal steps, or dashes where the expert cannot cook it."""
+    start = time.perf_counter()
+    try:
+        recipe_steps = sum(len(recipe_plan(w, 400)) for w in worlds)
+    except (RuntimeError, ValueError, KeyError, NotImplementedError):
+        return f"{'-':>10s} {'-':>20s}"
+    recipe_seconds = time.perf_counter() - start
+    return f"{seconds / recipe_seconds:9.0f}x {recipe_steps / optimal_steps:20.2f}x"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", choices=("paper", "all"), default="all")
     parser.add_argument("--layouts", type=int, default=20)
     parser.add_argument("--baseline", type=int, default=3)
     parser.add_argument("--cap", type=int, default=300_000)
-    parser.add_argument("--quick", action="store_true", help="2 layouts, 1 baseline (tests)")
+    parser.add_argument("--max-states", type=int, default=2_000_000)
+    parser.add_argument("--quick", action="store_true", help="paper tasks, 2 layouts (tests)")
     args = parser.parse_args()
     if args.quick:
-        args.layouts, args.baseline, args.cap = 2, 1, 20_000
+        args.tasks, args.layouts, args.baseline, args.cap = "paper", 2, 1, 20_000
+    tasks = PAPER_TASKS if args.tasks == "paper" else tuple(TASKS)
     print(
-        f"{'task':22s} {'median s':>9s} {'max s':>8s} {'BFS/A* (same layouts)':>24s} "
-        f"{'A*/recipe':>10s} {'recipe/optimal steps':>21s}"
+        f"{'task':26s} {'solved':>7s} {'median s':>9s} {'max s':>8s} "
+        f"{'BFS/A* (same layouts)':>24s} {'A*/recipe':>10s} {'recipe/optimal steps':>21s}"
     )
-    for task in PAPER_TASKS:
-        worlds = [World.from_layout(generate_layout(task, seed)) for seed in range(args.layouts)]
-        searches = [timed(w, AssemblyHeuristic(w), 2_000_000) for w in worlds]
-        fast = [seconds for seconds, _ in searches]
-        optimal_steps = sum(length for _, length in searches)
-        start = time.perf_counter()
-        recipe_steps = sum(len(recipe_plan(w, 200)) for w in worlds)
-        recipe_seconds = time.perf_counter() - start
+    for task in tasks:
+        layouts = [get_task(task).default_layout]
+        layouts += [generate_layout(task, seed) for seed in range(args.layouts)]
+        worlds = [World.from_layout(layout) for layout in layouts]
+        searches = [timed(w, AssemblyHeuristic(w), args.max_states) for w in worlds]
+        done = [(w, s) for w, s in zip(worlds, searches, strict=True) if s is not None]
+        if not done:
+            print(
+                f"{task:26s} {0:>3d}/{len(worlds):<3d} (every search hit {args.max_states} states)"
+            )
+            continue
+        fast = [seconds for _, (seconds, _) in done]
         pairs = []
-        for world, seconds in zip(worlds[: args.baseline], fast, strict=False):
+        for world, (seconds, _) in done[: args.baseline]:
             slow = timed(world, None, args.cap)
             pairs.append(f"{slow[0] / seconds:.0f}x" if slow is not None else f">{args.cap} states")
+        solved_worlds = [w for w, _ in done]
+        optimal_steps = sum(length for _, (_, length) in done)
         print(
-            f"{task:22s} {statistics.median(fast):9.3f} {max(fast):8.2f} "
-            f"{', '.join(pairs):>24s} {sum(fast) / recipe_seconds:9.0f}x "
-            f"{recipe_steps / optimal_steps:20.2f}x"
+            f"{task:26s} {len(done):>3d}/{len(worlds):<3d} {statistics.median(fast):9.3f} "
+            f"{max(fast):8.2f} {', '.join(pairs):>24s} "
+            f"{recipe_columns(solved_worlds, sum(fast), optimal_steps)}"
         )
 
 

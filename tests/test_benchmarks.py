@@ -53,13 +53,15 @@ def test_kitchen_benchmark_claims_no_robotouille_ratio_without_it(monkeypatch, c
 def test_planner_benchmark_runs():
     stdout = run_benchmark("bench_planner.py", "--quick")
     lines = stdout.splitlines()
-    assert lines[0].split()[:3] == ["task", "median", "s"]
+    assert lines[0].split()[:4] == ["task", "solved", "median", "s"]
     assert [line.split()[0] for line in lines[1:]] == [
         "cheese_sandwich",
         "burger",
         "cheeseburger",
         "double_cheeseburger",
     ]
+    # the default layout and the two generated ones, each solved within the cap
+    assert all(line.split()[1] == "3/3" for line in lines[1:])
 
 
 def test_inference_benchmark_prints_ratios():
