@@ -52,3 +52,20 @@ def test_workflow_pins_match_pyproject():
     cluster = pins(pip_requirements())
     for package in ("snakemake", "snakemake-executor-plugin-slurm"):
         assert cluster[package] == workflow[package]
+
+
+def test_the_slurm_plugin_accepts_the_numpy_that_vllm_allows():
+    """vLLM 0.24 (verl[vllm]) brings mistral-common, which caps numpy below 2.4 on Python
+    <= 3.12; snakemake-executor-plugin-slurm 2.7+ asks for numpy >= 2.4.5, so the cluster
+    environment could not be installed with it (measured with tools/wheelhouse.py)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    assert metadata.version("snakemake-executor-plugin-slurm") == pins(pip_requirements())[
+        "snakemake-executor-plugin-slurm"
+    ].split("==")[1]
+    for text in metadata.requires("snakemake-executor-plugin-slurm") or []:
+        requirement = Requirement(text)
+        if requirement.name == "numpy":
+            assert requirement.specifier.contains("2.3.5"), requirement
