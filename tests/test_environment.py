@@ -62,9 +62,10 @@ def test_the_slurm_plugin_accepts_the_numpy_that_vllm_allows():
 
     from packaging.requirements import Requirement
 
-    assert metadata.version("snakemake-executor-plugin-slurm") == pins(pip_requirements())[
-        "snakemake-executor-plugin-slurm"
-    ].split("==")[1]
+    assert (
+        metadata.version("snakemake-executor-plugin-slurm")
+        == pins(pip_requirements())["snakemake-executor-plugin-slurm"].split("==")[1]
+    )
     for text in metadata.requires("snakemake-executor-plugin-slurm") or []:
         requirement = Requirement(text)
         if requirement.name == "numpy":
