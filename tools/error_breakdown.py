@@ -6,9 +6,9 @@ For each validation row of DATASET_DIR/sft_val.parquet written with an aim thoug
 (`react-dish-*` templates: "I need X at S." or "I put X on Y at S."), CHECKPOINT answers the
 prompt greedily, and the row is counted in one kind:
 
-* `need, at the robot`: the item to take lies where the robot stands (S is the robot's line);
-* `need, elsewhere`: S must be found in the item's own line (a lookup by content);
-* `put, at the robot` / `put, elsewhere`: the robot holds the item and S is the dish's
+* `need, here`: the item to take lies where the robot stands (S is the robot's line);
+* `need, away`: S must be found in the item's own line (a lookup by content);
+* `put, here` / `put, away`: the robot holds the item and S is the dish's
   station, read off the progress line.
 
 Prints per kind: rows, the share with the right action, and with the right S in the thought.
@@ -32,7 +32,7 @@ def kind_and_station(user: str, answer: str) -> tuple[str, str] | None:
         match = pattern.search(thought)
         if match:
             station = match.groups()[-1]
-            where = "at the robot" if station == robot else "elsewhere"
+            where = "here" if station == robot else "away"
             return f"{verb}, {where}", station
     return None
 
