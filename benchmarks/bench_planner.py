@@ -62,7 +62,7 @@ def main() -> None:
         args.tasks, args.layouts, args.baseline, args.cap = "paper", 2, 1, 20_000
     tasks = PAPER_TASKS if args.tasks == "paper" else tuple(TASKS)
     print(
-        f"{'task':26s} {'solved':>7s} {'median s':>9s} {'max s':>8s} "
+        f"{'task':28s} {'solved':>7s} {'median s':>9s} {'max s':>8s} "
         f"{'BFS/A* (same layouts)':>24s} {'A*/recipe':>10s} {'recipe/optimal steps':>21s}"
     )
     for task in tasks:
@@ -73,7 +73,7 @@ def main() -> None:
         done = [(w, s) for w, s in zip(worlds, searches, strict=True) if s is not None]
         if not done:
             print(
-                f"{task:26s} {0:>3d}/{len(worlds):<3d} (every search hit {args.max_states} states)"
+                f"{task:28s} {0:>3d}/{len(worlds):<3d} (every search hit {args.max_states} states)"
             )
             continue
         fast = [seconds for _, (seconds, _) in done]
@@ -84,7 +84,7 @@ def main() -> None:
         solved_worlds = [w for w, _ in done]
         optimal_steps = sum(length for _, (_, length) in done)
         print(
-            f"{task:26s} {len(done):>3d}/{len(worlds):<3d} {statistics.median(fast):9.3f} "
+            f"{task:28s} {len(done):>3d}/{len(worlds):<3d} {statistics.median(fast):9.3f} "
             f"{max(fast):8.2f} {', '.join(pairs):>24s} "
             f"{recipe_columns(solved_worlds, sum(fast), optimal_steps)}"
         )
