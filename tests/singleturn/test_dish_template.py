@@ -122,10 +122,9 @@ def test_drill_rows_ask_every_item_once_and_answer_from_its_line():
     assert len(orders) > 1  # the order is shuffled, not the lines' order
 
 
-def test_the_indented_template_differs_only_by_a_space_before_each_state_line():
-    world = World.from_layout(generate_layout("cheeseburger", 3))
-    step = recipe_trajectory(world)[2]
-    plain, indented = (
+def _users(step, *templates) -> list[str]:
+    """The step's user text under each template."""
+    return [
         build_messages(
             step.observation,
             step.valid_actions,
@@ -135,8 +134,14 @@ def test_the_indented_template_differs_only_by_a_space_before_each_state_line():
             step.items,
             step.progress,
         )[0]["content"]
-        for name in (TEMPLATE, "react-dish-v2")
-    )
+        for name in templates
+    ]
+
+
+def test_the_indented_template_differs_only_by_a_space_before_each_state_line():
+    world = World.from_layout(generate_layout("cheeseburger", 3))
+    step = recipe_trajectory(world)[2]
+    plain, indented = _users(step, TEMPLATE, "react-dish-v2")
     state_lines = step.items.split("\n")
     assert indented == plain.replace(step.items, "\n".join(f" {line}" for line in state_lines))
     spec = PretrainSpec(
@@ -149,18 +154,7 @@ def test_the_indented_template_differs_only_by_a_space_before_each_state_line():
 def test_the_template_without_actions_is_the_indented_one_less_its_action_list():
     world = World.from_layout(generate_layout("cheeseburger", 3))
     step = recipe_trajectory(world)[2]
-    indented, bare = (
-        build_messages(
-            step.observation,
-            step.valid_actions,
-            name,
-            step.state,
-            step.recipe,
-            step.items,
-            step.progress,
-        )[0]["content"]
-        for name in ("react-dish-v2", "react-dish-v3")
-    )
+    indented, bare = _users(step, "react-dish-v2", "react-dish-v3")
     head, actions = indented.split("\nValid actions:\n")
     assert bare == head and actions and "Move robot1" not in bare
 
