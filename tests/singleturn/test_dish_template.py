@@ -11,8 +11,9 @@ from stgrpo.data.prompts import build_messages
 from stgrpo.expert.recipe import RecipeExpert, recipe_plan
 from stgrpo.expert.trajectories import expert_trajectory, recipe_trajectory, step_record
 from stgrpo.kitchen.dish import DishReader, progress_text
+from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layout
-from stgrpo.kitchen.text import ActionVocabulary, recipe
+from stgrpo.kitchen.text import ActionVocabulary, item_state, recipe
 from stgrpo.kitchen.world import World
 from stgrpo.models.pretrain import PretrainSpec, drill_rows, pretraining_rows
 from stgrpo.rollout import advance, start_episode
@@ -172,3 +173,43 @@ def test_prompt_loss_settings_are_checked():
     assert read_settings(compose(["task=burger", "sft.prompt_loss=true"]), "sft").prompt_loss
     with pytest.raises(ConfigError, match=r"model\.pretrain\.prompt_loss"):
         PretrainSpec(prompt_loss="no")
+
+
+@pytest.mark.parametrize(
+    "task", ["cheese_sandwich", "burger", "cheeseburger", "double_cheeseburger"]
+)
+def test_v4_progress_says_where_the_next_layers_items_are(task):
+    for seed in range(8):
+        world = World.from_layout(generate_layout(task, seed))
+        reader, names = DishReader(world), world.item_names
+        for state, _ in recipe_plan(world, 100):
+            text, dish, done, wanted = reader.situation(state)
+            kinds = {layer.kind for layer in wanted}
+            finished = set(state.stacks[dish][:done])
+            where = {i: world.station_names[s] for s, st in enumerate(state.stacks) for i in st}
+            expected = {
+                f"{names[i]} held" if i == state.held else f"{names[i]} at {where[i]}"
+                for i in range(len(names))
+                if world.item_kinds[i] in kinds
+                and i not in finished
+                and (i == state.held or i in where)
+            }
+            line = _user_v4(world, state).split("\n")[1]
+            assert line.startswith(text)
+            listed = line[len(text) :].strip().rstrip(".")
+            assert set(listed.split(", ")) - {""} == expected, (task, seed, line)
+
+
+def _user_v4(world, state) -> str:
+    """The react-dish-v4 prompt of `state` (its goal and valid actions do not matter here:
+    the observation only lends the goal)."""
+    observation, info = KitchenEnv(world).reset()
+    return build_messages(
+        observation,
+        info["valid_actions"],
+        "react-dish-v4",
+        None,
+        recipe(world.layout.goal),
+        item_state(world, state),
+        progress_text(world, state),
+    )[0]["content"]

@@ -52,6 +52,12 @@ _USER_DISH_V1 = "Recipe: {goal}\n{progress}\n{state}\nValid actions:\n{actions}"
 # make the lookup harder for a small model (a match can land in the wrong line).
 _USER_DISH_V3 = "Recipe: {goal}\n{progress}\n{state}"
 
+# react-dish-v4: react-dish-v1 whose progress line also says where the next layer's items
+# are ("Next: patty. patty1 at table3."; `next_items`). A small model built from nothing
+# learns to copy from a line at a fixed place within a few hundred steps but not to find a
+# line by its content; here the first station of every fetch thought is on that line, as
+# the dish's station of every put thought already is, so one copy rule serves both.
+
 # `state`: which rendering of the state the prompt shows: Robotouille's observation
 # sentences (as the paper's agents saw them) or the compact one-line-per-station view
 # (kitchen.text.compact_state), about a third of the tokens, for small models on CPU.
@@ -83,6 +89,15 @@ TEMPLATES = {
         "user": _USER_DISH_V1,
         "indent": " ",
     },
+    "react-dish-v4": {
+        "state": "items",
+        "goal": "recipe",
+        "actions": "plain",
+        "thought": "aim",
+        "system": "",
+        "user": _USER_DISH_V1,
+        "progress": "where",
+    },
     "react-dish-v3": {
         "state": "items",
         "goal": "recipe",
@@ -96,10 +111,17 @@ TEMPLATES = {
 # Optional template keys, with the value a template without them has (the older templates
 # keep their exact text and hash): `goal` text | recipe (kitchen.text.recipe), `actions`
 # numbered | plain, `thought` plan (expert.trajectories.explain) | lookup (lookup_thought) |
-# aim (kitchen.text.aim_thought), `indent` "" | text put before every state line. An empty
+# aim (kitchen.text.aim_thought), `indent` "" | text put before every state line, `progress`
+# plain | where (the next layer's items and their places after it, `next_items`). An empty
 # `system` text means no system message; a `{progress}` field in the user text shows the
 # dish's progress.
-TEMPLATE_DEFAULTS = {"goal": "text", "actions": "numbered", "thought": "plan", "indent": ""}
+TEMPLATE_DEFAULTS = {
+    "goal": "text",
+    "actions": "numbered",
+    "thought": "plan",
+    "indent": "",
+    "progress": "plain",
+}
 DEFAULT_TEMPLATE = "react-v1"
 
 
@@ -159,6 +181,8 @@ def build_messages(
         if progress is None:
             raise ValueError(f"prompt template {template!r} needs the dish's progress text")
         fields["progress"] = progress
+        if template_option(template, "progress") == "where":
+            fields["progress"] = f"{progress}{next_items(progress, items or '')}"
     if template_option(template, "goal") == "recipe":
         if recipe is None:
             raise ValueError(f"prompt template {template!r} needs the goal's recipe text")
@@ -172,6 +196,38 @@ def build_messages(
         "content": parts["user"].format(state=state, goal=goal, actions=actions, **fields),
     }
     return [{"role": "system", "content": parts["system"]}, user] if parts["system"] else [user]
+
+
+_NEXT_KINDS = re.compile(r"Next: (?P<kinds>[a-z ]+)\.")
+_DISH = re.compile(r"Dish at (?P<station>\w+), (?P<done>\d+) done")
+_ITEM_LINE = re.compile(r"(?P<name>[a-z]+)\d+ (?:at (?P<station>\w+)|held)")
+
+
+def next_items(progress: str, items: str) -> str:
+    """Where the items of the next layer are, as a sentence to follow the dish's progress
+    (" patty1 at table3."; "" when the dish is done or no such item is left).
+
+    Read from the two texts a prompt shows (kitchen.dish.progress_text and
+    kitchen.text.item_state, whose item lines list each stack bottom first): an item of a
+    next layer's kind counts unless it is one of the dish's finished layers."""
+    wanted = _NEXT_KINDS.search(progress)
+    if not wanted:
+        return ""
+    kinds = set(wanted["kinds"].split(" or "))
+    dish = _DISH.search(progress)
+    finished = int(dish["done"]) if dish else 0
+    places = []
+    for line in items.split("\n")[1:]:  # the first line is the robot's
+        item = _ITEM_LINE.match(line)
+        if item is None:
+            continue
+        if dish and item["station"] == dish["station"] and finished:
+            finished -= 1  # the stack's bottom items are the dish's finished layers
+            continue
+        if item["name"] in kinds:
+            name, station = line.split(" ", 1)[0], item["station"]
+            places.append(f"{name} held" if station is None else f"{name} at {station}")
+    return f" {', '.join(places)}." if places else ""
 
 
 def indent_lines(text: str, indent: str) -> str:
