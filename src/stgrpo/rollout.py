@@ -3,7 +3,8 @@
 Every turn, the policy answers for all live episodes at once (for a model: one batched
 `generate` call over their single-turn prompts); each reply's "Action: ..." is matched to a
 valid action (case and spacing ignored) and stepped. A reply naming no valid action wastes
-the turn: the state does not change and the turn counts toward the timeout. Episodes end
+the turn: the state does not change and the turn counts toward the timeout; the actions so
+rejected in a state are kept (`Episode.rejected`) for templates that show them. Episodes end
 on success or at their turn limit.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from stgrpo.data.prompts import build_messages, match_action, parse_response
+from stgrpo.data.prompts import build_messages, match_action, parse_response, written_action
 from stgrpo.kitchen.dish import progress_text
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.layout import Layout
@@ -38,6 +39,7 @@ class Episode:
     states: list[State] = field(default_factory=list)  # the state before each kept step
     invalid: int = 0  # turns whose reply named no valid action
     replies: list[str] = field(default_factory=list)  # every turn's reply, wasted ones too
+    rejected: list[str] = field(default_factory=list)  # actions not valid since the last step
 
     @property
     def done(self) -> bool:
@@ -88,6 +90,7 @@ class ChatPolicy:
                 e.recipe,
                 e.items,
                 e.progress,
+                e.rejected,
             )
             for e in episodes
         ]
@@ -117,7 +120,11 @@ def advance(episode: Episode, reply: str) -> None:
     observation, _, _, info = episode.env.step(action if action is not None else reply)
     if info["invalid"]:
         episode.invalid += 1
+        attempted = written_action(reply)
+        if attempted is not None and attempted not in episode.rejected:
+            episode.rejected.append(attempted)
     else:
+        episode.rejected = []
         episode.states.append(state)
         episode.steps.append(
             {

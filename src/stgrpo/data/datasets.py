@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+import random
 from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from stgrpo.data.feedback import sample_rejected
 from stgrpo.data.prompts import (
     build_messages,
     format_response,
@@ -75,55 +77,89 @@ def split_layouts(layouts: Sequence[str], val_fraction: float, seed: int) -> set
     return set(ranked[:wanted])
 
 
-def rows(records: list[dict], task: str, template: str, reward_mode: str):
-    """(SFT rows, RL rows) for the given step records, in file order."""
+def rows(
+    records: list[dict],
+    task: str,
+    template: str,
+    reward_mode: str,
+    feedback_share: float = 0.0,
+    seed: int = 0,
+):
+    """(SFT rows, RL rows) for the given step records, in file order. With
+    `feedback_share` > 0, that share of the records (a seeded choice per step) also gives a
+    second row whose prompt names one or two rejected actions (data.feedback), for
+    templates with invalid-action feedback; the answer is the same."""
     sft, rl = [], []
     fingerprint = template_hash(template)
     thought_key = {"plan": "thought", "lookup": "lookup_thought", "aim": "aim_thought"}[
         template_option(template, "thought")
     ]
     for index, record in enumerate(records):
-        prompt = build_messages(
-            record["observation"],
-            record["valid_actions"],
-            template,
-            record.get("state"),
-            record.get("recipe"),
-            record.get("items"),
-            record.get("progress"),
-        )
-        answer = {
-            "role": "assistant",
-            "content": format_response(record[thought_key], record["action"]),
-        }
-        sft.append(
-            {
-                "messages": [*prompt, answer],
-                "task": task,
-                "layout": record["layout"],
-                "step": record["step"],
+        following = records[index + 1] if index + 1 < len(records) else None
+        if following is not None and (following["layout"], following["episode"]) != (
+            record["layout"],
+            record["episode"],
+        ):
+            following = None
+        for rejected in _prompt_variants(record, following, feedback_share, seed):
+            prompt = build_messages(
+                record["observation"],
+                record["valid_actions"],
+                template,
+                record.get("state"),
+                record.get("recipe"),
+                record.get("items"),
+                record.get("progress"),
+                rejected,
+            )
+            answer = {
+                "role": "assistant",
+                "content": format_response(record[thought_key], record["action"]),
             }
-        )
-        rl.append(
-            {
-                "data_source": f"stgrpo/{task}",
-                "prompt": prompt,
-                "ability": ABILITY,
-                "reward_model": {"style": "rule", "ground_truth": record["action"]},
-                "extra_info": {
+            sft.append(
+                {
+                    "messages": [*prompt, answer],
                     "task": task,
                     "layout": record["layout"],
-                    "episode": record["episode"],
                     "step": record["step"],
-                    "index": index,
-                    "optimal_actions": list(record["optimal_actions"]),
-                    "reward_mode": reward_mode,
-                    "template": template,
-                    "template_hash": fingerprint,
-                },
-            }
-        )
+                }
+            )
+            rl.append(
+                {
+                    "data_source": f"stgrpo/{task}",
+                    "prompt": prompt,
+                    "ability": ABILITY,
+                    "reward_model": {"style": "rule", "ground_truth": record["action"]},
+                    "extra_info": {
+                        "task": task,
+                        "layout": record["layout"],
+                        "episode": record["episode"],
+                        "step": record["step"],
+                        "index": len(rl),
+                        "optimal_actions": list(record["optimal_actions"]),
+                        "reward_mode": reward_mode,
+                        "template": template,
+                        "template_hash": fingerprint,
+                    },
+                }
+            )
     return sft, rl
+
+
+def _prompt_variants(
+    record: dict, following: dict | None, feedback_share: float, seed: int
+) -> list[list[str]]:
+    """The rejected-action lists of a record's rows: [[]] (the plain row), plus one list
+    for a record drawn into the feedback share (seeded by seed, layout, episode and step),
+    made from its action and the episode's next one (data.feedback)."""
+    if feedback_share <= 0:
+        return [[]]
+    rng = random.Random(f"{seed}:{record['layout']}:{record['episode']}:{record['step']}")
+    if rng.random() >= feedback_share:
+        return [[]]
+    actions = [record["action"]] + ([following["action"]] if following else [])
+    rejected = sample_rejected(actions, record["valid_actions"], record.get("items") or "", rng)
+    return [[], rejected] if rejected else [[]]
 
 
 def write_parquet(path: Path, table_rows: list[dict], schema: pa.Schema) -> str:

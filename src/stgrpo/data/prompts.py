@@ -12,6 +12,7 @@ import hashlib
 import inspect
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 VALID_ACTIONS_HEADER = "\n\nValid Actions:\n"
@@ -58,6 +59,11 @@ _USER_DISH_V3 = "Recipe: {goal}\n{progress}\n{state}"
 # line by its content; here the first station of every fetch thought is on that line, as
 # the dish's station of every put thought already is, so one copy rule serves both.
 
+# react-dish-v5: react-dish-v4 that, after a wasted turn, ends with the actions already
+# rejected in this state ("Not valid here: Pick up patty1 from table1 using robot1"; the
+# state is unchanged, so without it the prompt is too, and a model repeats its mistake to
+# the timeout). Trained with such rows (`data.feedback_share`, `rejected_variants`).
+
 # `state`: which rendering of the state the prompt shows: Robotouille's observation
 # sentences (as the paper's agents saw them) or the compact one-line-per-station view
 # (kitchen.text.compact_state), about a third of the tokens, for small models on CPU.
@@ -98,6 +104,16 @@ TEMPLATES = {
         "user": _USER_DISH_V1,
         "progress": "where",
     },
+    "react-dish-v5": {
+        "state": "items",
+        "goal": "recipe",
+        "actions": "plain",
+        "thought": "aim",
+        "system": "",
+        "user": _USER_DISH_V1,
+        "progress": "where",
+        "feedback": "rejected",
+    },
     "react-dish-v3": {
         "state": "items",
         "goal": "recipe",
@@ -112,7 +128,8 @@ TEMPLATES = {
 # keep their exact text and hash): `goal` text | recipe (kitchen.text.recipe), `actions`
 # numbered | plain, `thought` plan (expert.trajectories.explain) | lookup (lookup_thought) |
 # aim (kitchen.text.aim_thought), `indent` "" | text put before every state line, `progress`
-# plain | where (the next layer's items and their places after it, `next_items`). An empty
+# plain | where (the next layer's items and their places after it, `next_items`), `feedback`
+# none | rejected (a last line naming the actions rejected since the last step). An empty
 # `system` text means no system message; a `{progress}` field in the user text shows the
 # dish's progress.
 TEMPLATE_DEFAULTS = {
@@ -121,7 +138,10 @@ TEMPLATE_DEFAULTS = {
     "thought": "plan",
     "indent": "",
     "progress": "plain",
+    "feedback": "none",
 }
+REJECTED_HEADER = "\nNot valid here: "
+MAX_REJECTED = 3  # the most recent rejected actions a prompt names
 DEFAULT_TEMPLATE = "react-v1"
 
 
@@ -161,11 +181,14 @@ def build_messages(
     recipe: str | None = None,
     items: str | None = None,
     progress: str | None = None,
+    rejected: Sequence[str] = (),
 ) -> list[dict[str, str]]:
     """The chat for one decision: [system, user] ([user] for a template without system
     text). `compact` is the compact state text, `recipe` the goal as a recipe, `items` the
     item-per-line state text (kitchen.text.item_state) and `progress` the dish's progress
-    (kitchen.dish.progress_text), which templates that show them need."""
+    (kitchen.dish.progress_text), which templates that show them need. `rejected`: the
+    actions already tried and found not valid in this state, oldest first; a template with
+    `feedback: rejected` names the last `MAX_REJECTED` of them, others ignore them."""
     parts = _template(template)
     state, goal = split_observation(observation)
     if parts["state"] == "compact":
@@ -191,10 +214,10 @@ def build_messages(
         actions = "\n".join(valid_actions)
     else:
         actions = "\n".join(f"{n}. {action}" for n, action in enumerate(valid_actions, 1))
-    user = {
-        "role": "user",
-        "content": parts["user"].format(state=state, goal=goal, actions=actions, **fields),
-    }
+    content = parts["user"].format(state=state, goal=goal, actions=actions, **fields)
+    if rejected and template_option(template, "feedback") == "rejected":
+        content += REJECTED_HEADER + "; ".join(rejected[-MAX_REJECTED:])
+    user = {"role": "user", "content": content}
     return [{"role": "system", "content": parts["system"]}, user] if parts["system"] else [user]
 
 
@@ -267,6 +290,13 @@ def parse_response(text: str) -> Response:
 def normalise(action: str) -> str:
     """Whitespace collapsed and lower case: the form in which actions are compared."""
     return " ".join(action.split()).lower()
+
+
+def written_action(reply: str) -> str | None:
+    """The action a reply names, as written (spacing collapsed, case kept), or None unless
+    it has exactly one non-empty "Action:" line: what a feedback line quotes back."""
+    actions = _ACTION.findall(reply)
+    return " ".join(actions[0].split()) if len(actions) == 1 and actions[0].strip() else None
 
 
 def match_action(action: str | None, candidates: list[str]) -> str | None:

@@ -20,6 +20,7 @@ from stgrpo.expert.trajectories import (
     episode_records,
     planner_episode,
     recipe_episode,
+    recovery_episodes,
     summarise,
     write_trajectories,
 )
@@ -69,7 +70,45 @@ def run_planner(cfg: DictConfig, task: str, layouts: list[tuple[Layout, int | No
             turns=len(result),
         )
         kept.append((len(result), optimal))
-    return records, summarise(cfg.expert.name, task, kept, len(layouts), skipped)
+    summary = summarise(cfg.expert.name, task, kept, len(layouts), skipped)
+    if recipe and cfg.expert.recoveries:
+        kept_layouts = [pair for pair in layouts if pair[0].content_hash not in skipped]
+        extra = recovery_records(cfg, task, kept_layouts, first_episode=len(kept))
+        summary["recovery_episodes"] = len({r["episode"] for r in extra})
+        summary["recovery_steps"] = len(extra)
+        records += extra
+    return records, summary
+
+
+def recovery_records(cfg, task: str, layouts, first_episode: int) -> list[dict]:
+    """`expert.recoveries` recovery episodes per layout (expert.trajectories.
+    recovery_trajectory), numbered after the plain ones and marked `recovery: true`."""
+    jobs = [
+        (layout, f"{cfg.seed}:{layout.content_hash}", cfg.expert.recoveries, cfg.expert.slips)
+        for layout, _ in layouts
+    ]
+    results = ordered_map(
+        recovery_episodes, jobs, cfg.expert.workers, desc=f"recoveries {task}", unit="layout"
+    )
+    records, episode = [], first_episode
+    for (layout, optimal), result in zip(layouts, results, strict=True):
+        if isinstance(result, str):
+            raise StageError(f"layout {layout.content_hash} (seed {layout.seed}): {result}")
+        for steps in result:
+            records += [
+                {**r, "recovery": True}
+                for r in episode_records(
+                    steps,
+                    expert=cfg.expert.name,
+                    task=task,
+                    layout=layout,
+                    episode=episode,
+                    optimal_steps=optimal,
+                    turns=len(steps),
+                )
+            ]
+            episode += 1
+    return records
 
 
 def main(cfg: DictConfig) -> None:
@@ -77,6 +116,8 @@ def main(cfg: DictConfig) -> None:
     kind = require(cfg, "expert.kind", str, choices=KINDS)
     name = require(cfg, "expert.name", str)
     if kind == "recipe":
+        require(cfg, "expert.recoveries", int, minimum=0)
+        require(cfg, "expert.slips", int, minimum=1)
         try:
             read_recipe(TASKS[task].goal)
         except NotARecipeError as exc:

@@ -19,7 +19,7 @@ from pathlib import Path
 from stgrpo.config import StageError
 from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import Solution, UnsolvableError, solve
-from stgrpo.expert.recipe import NotARecipeError, recipe_plan
+from stgrpo.expert.recipe import NotARecipeError, RecipeExpert, recipe_plan
 from stgrpo.io import read_jsonl, write_jsonl
 from stgrpo.kitchen.dish import progress_text
 from stgrpo.kitchen.domain import ITEM_KINDS
@@ -145,16 +145,70 @@ def recipe_trajectory(world: World, max_steps: int = 200) -> list[ExpertStep]:
     Raises:
         RuntimeError: The expert did not finish within `max_steps` steps.
     """
+    env = KitchenEnv(world)
+    observation, info = env.reset()
+    return _recipe_steps(world, env, observation, info, max_steps)
+
+
+def recovery_trajectory(
+    world: World, rng: random.Random, slips: int = 1, max_steps: int = 200
+) -> list[ExpertStep]:
+    """The recipe expert's recovery from a slip: it follows its own plan for a random number
+    of steps, takes `slips` random valid actions other than its own (a small model's
+    mistakes: the wrong item picked up, a move to the wrong station), then finishes from
+    there. Only the steps after the slips are returned: states off the expert's path, each
+    labelled with what the expert does there.
+
+    Args:
+        world: The compiled layout.
+        rng: Chooses the slip's step and actions (seed it for reproducible data).
+        slips: Random actions in a row before the expert takes over again.
+        max_steps: The most steps the expert may take to finish.
+
+    Returns:
+        The expert's steps from the state after the slips, numbered from 0; [] where the
+        goal holds at the start, or holds or cannot be left after the slips.
+
+    Raises:
+        RuntimeError: The expert did not finish within `max_steps` steps.
+    """
+    plan = recipe_plan(world, max_steps)
+    if not plan:
+        return []
     vocabulary = ActionVocabulary(world)
     env = KitchenEnv(world)
     observation, info = env.reset()
+    for _, decision in plan[: rng.randrange(len(plan))]:
+        observation, _, _, info = env.step(vocabulary.text(decision.action))
+    expert = RecipeExpert(world)
+    for _ in range(slips):
+        own = vocabulary.text(expert.decide(env.state).action)
+        others = [a for a in info["valid_actions"] if a != own]
+        if not others or env.success:
+            return []
+        observation, _, _, info = env.step(rng.choice(others))
+    if env.success:
+        return []
+    return _recipe_steps(world, env, observation, info, max_steps)
+
+
+def _recipe_steps(
+    world: World, env: KitchenEnv, observation: str, info: dict, max_steps: int
+) -> list[ExpertStep]:
+    """The recipe expert's steps from `env`'s current state until the goal holds."""
+    vocabulary = ActionVocabulary(world)
     goal_recipe = recipe(world.layout.goal)
+    expert = RecipeExpert(world)
     steps = []
-    for index, (state, decision) in enumerate(recipe_plan(world, max_steps)):
+    while not world.goal_reached(env.state):
+        if len(steps) >= max_steps:
+            raise RuntimeError(f"the recipe expert did not finish within {max_steps} steps")
+        state = env.state
+        decision = expert.decide(state)
         action = vocabulary.text(decision.action)
         steps.append(
             ExpertStep(
-                step=index,
+                step=len(steps),
                 observation=observation,
                 state=compact_state(world, state),
                 valid_actions=info["valid_actions"],
@@ -174,8 +228,6 @@ def recipe_trajectory(world: World, max_steps: int = 200) -> list[ExpertStep]:
             raise RuntimeError(
                 f"internal error: the recipe expert chose an invalid action {action!r}"
             )
-    if steps and not env.success:
-        raise RuntimeError("internal error: the recipe expert's plan did not reach the goal")
     return steps
 
 
@@ -187,6 +239,23 @@ def recipe_episode(args: tuple[Layout, str, str, int]) -> list[dict] | str:
     except (NotARecipeError, RuntimeError) as exc:
         return str(exc)
     return [step_record(step) for step in steps]
+
+
+def recovery_episodes(args: tuple[Layout, str, int, int]) -> list[list[dict]] | str:
+    """Step records of `count` seeded recovery episodes of one layout
+    (`recovery_trajectory`, `slips` random actions each), or why there are none."""
+    layout, seed, count, slips = args
+    world = World.from_layout(layout)
+    episodes = []
+    for index in range(count):
+        rng = random.Random(f"{seed}:recovery:{index}")
+        try:
+            steps = recovery_trajectory(world, rng, slips)
+        except (NotARecipeError, RuntimeError) as exc:
+            return str(exc)
+        if steps:
+            episodes.append([step_record(step) for step in steps])
+    return episodes
 
 
 def step_record(step: ExpertStep) -> dict:
