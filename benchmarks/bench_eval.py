@@ -25,7 +25,8 @@ import torch
 from common import model_folder
 
 from stgrpo.kitchen.generate import generate_layout
-from stgrpo.models.inference import Sampling, make_backend
+from stgrpo.models.backends import make_backend
+from stgrpo.models.inference import Sampling
 from stgrpo.rollout import ChatPolicy, play, start_episode
 
 

@@ -23,7 +23,8 @@ from stgrpo.expert.trajectories import expert_trajectory
 from stgrpo.kitchen import World
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.tasks import PAPER_TASKS
-from stgrpo.models.inference import Sampling, make_backend
+from stgrpo.models.backends import make_backend
+from stgrpo.models.inference import Sampling
 
 
 def prompts(count: int) -> list[list[dict]]:

@@ -21,11 +21,11 @@ import time
 from pathlib import Path
 
 from stgrpo.config import compose
-from stgrpo.data.__main__ import main as datasets_main
-from stgrpo.expert import layouts as layouts_stage
-from stgrpo.expert.__main__ import main as expert_main
 from stgrpo.kitchen.tasks import PAPER_TASKS
-from stgrpo.models.tiny import main as tiny_main
+from stgrpo.stages import layouts as layouts_stage
+from stgrpo.stages.datasets import main as datasets_main
+from stgrpo.stages.model import main as tiny_main
+from stgrpo.stages.trajectories import main as expert_main
 from stgrpo.train.stage import run_stage
 
 QUICK = [

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from stgrpo.data.__main__ import main as datasets_main
-from stgrpo.expert import layouts as layouts_stage
-from stgrpo.expert.__main__ import main as expert_main
+from stgrpo.stages import layouts as layouts_stage
+from stgrpo.stages.datasets import main as datasets_main
+from stgrpo.stages.trajectories import main as expert_main
 
 
 def build_datasets(cfg) -> None:

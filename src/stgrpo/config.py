@@ -1,6 +1,6 @@
 """Hydra configuration for every stage, and the command-line plumbing they share.
 
-Each stage's CLI takes Hydra overrides (`python -m stgrpo.expert.trajectories task=burger
+Each stage's CLI takes Hydra overrides (`python -m stgrpo.stages.trajectories task=burger
 expert=llm ...`) and composes `config/config.yaml` with them through Hydra's compose API, so
 a Snakemake rule passes overrides straight through and nothing writes to `outputs/` or
 changes directory. Expected failures (a bad override, a missing file, a layout that does

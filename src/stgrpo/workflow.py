@@ -45,7 +45,7 @@ from stgrpo.data.prompts import TEMPLATES, template_hash, templates_hash
 from stgrpo.data.reward import reward_hash
 from stgrpo.kitchen.tasks import TASKS
 
-STAGES = ("layouts", "model", "trajectories", "datasets", "sft", "grpo", "eval")
+STAGES = ("layouts", "model", "trajectories", "datasets", "sft", "grpo", "evaluate")
 # What each stage reads from the stages before it (for sweeps: a touched stage moves its
 # downstream along).
 UPSTREAM = {
@@ -55,7 +55,7 @@ UPSTREAM = {
     "datasets": ("trajectories",),
     "sft": ("datasets", "model"),
     "grpo": ("datasets", "model", "sft"),
-    "eval": ("layouts", "model", "sft", "grpo"),
+    "evaluate": ("layouts", "model", "sft", "grpo"),
 }
 # The config sections each stage reads (resolved, so interpolated values count too).
 READS = {
@@ -65,7 +65,7 @@ READS = {
     "datasets": ("seed", "data", "prompt"),
     "sft": ("seed", "model", "prompt", "sft", "train"),
     "grpo": ("seed", "model", "prompt", "grpo", "train"),
-    "eval": ("seed", "model", "prompt", "eval", "expert", "layouts.max_states"),
+    "evaluate": ("seed", "model", "prompt", "eval", "expert", "layouts.max_states"),
 }
 # Stages whose jobs score answers with the reward (GRPO trains on it; SFT and GRPO validate
 # with it), and the eval policies that prompt a language model (with eval.template).
@@ -364,7 +364,7 @@ def prompt_template(cfg: DictConfig, stage: str) -> str | None:
     datasets', an LLM expert's, or the evaluated model's."""
     if stage == "datasets":
         return cfg.prompt.template
-    policy = cfg.eval.policy if stage == "eval" else None
+    policy = cfg.eval.policy if stage == "evaluate" else None
     if stage == "trajectories" or policy == "expert":
         return cfg.expert.get("template")  # the LLM expert's; the planner has none
     return cfg.eval.template if policy in PROMPTED else None

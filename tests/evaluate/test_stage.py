@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from stgrpo.config import ConfigError, StageError, compose
-from stgrpo.evaluate.__main__ import main as evaluate_main
-from stgrpo.expert import layouts as layouts_stage
+from stgrpo.stages import layouts as layouts_stage
+from stgrpo.stages.evaluate import main as evaluate_main
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def panel(tmp_path_factory):
 
 def _metrics(overrides, model_id):
     root = Path(overrides[0].split("=", 1)[1])
-    folder = root / "eval" / model_id / "cheese_sandwich"
+    folder = root / "evaluate" / model_id / "cheese_sandwich"
     episodes = [json.loads(line) for line in (folder / "episodes.jsonl").read_text().splitlines()]
     return json.loads((folder / "metrics.json").read_text()), episodes
 
@@ -48,7 +48,7 @@ def test_planner_and_random_through_the_stage(panel):
     evaluate_main(compose([*panel, "eval.policy=random", "eval.timeout=1.5"]))
     metrics, episodes = _metrics(panel, "random")
     assert all(e["max_steps"] == -(-3 * e["optimal_steps"] // 2) for e in episodes)
-    root = Path(panel[0].split("=", 1)[1]) / "eval"
+    root = Path(panel[0].split("=", 1)[1]) / "evaluate"
     assert (root / "planner/cheese_sandwich/success.png").stat().st_size > 0
     assert not (root / "planner/cheese_sandwich/failure.png").exists()
     assert (root / "random/cheese_sandwich/failure.png").stat().st_size > 0
@@ -110,4 +110,4 @@ def test_a_changed_panel_is_refused(panel, tmp_path):
     test_file.write_text("\n".join(lines[:-1]) + "\n")  # one layout fewer
     with pytest.raises(StageError, match="does not match"):
         evaluate_main(compose([f"results_dir={tmp_path}", *panel[1:], "eval.policy=planner"]))
-    assert not (tmp_path / "eval").exists()
+    assert not (tmp_path / "evaluate").exists()

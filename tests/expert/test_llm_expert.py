@@ -10,12 +10,12 @@ import pytest
 
 from stgrpo.config import ConfigError, compose
 from stgrpo.data.prompts import split_observation
-from stgrpo.expert.llm import run_llm_expert
 from stgrpo.expert.trajectories import expert_trajectory
 from stgrpo.kitchen import World
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.models.inference import Sampling
+from stgrpo.rollout.llm_expert import run_llm_expert
 
 
 class ScriptedPolicy:

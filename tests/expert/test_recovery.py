@@ -9,15 +9,15 @@ import random
 import pytest
 
 from stgrpo.config import ConfigError, compose
-from stgrpo.data.__main__ import main as datasets_main
-from stgrpo.expert import layouts as layouts_stage
-from stgrpo.expert.__main__ import main as expert_main
 from stgrpo.expert.recipe import recipe_plan
 from stgrpo.expert.trajectories import read_trajectories, recovery_episodes, recovery_trajectory
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.tasks import PAPER_TASKS
 from stgrpo.kitchen.text import compact_state
 from stgrpo.kitchen.world import World
+from stgrpo.stages import layouts as layouts_stage
+from stgrpo.stages.datasets import main as datasets_main
+from stgrpo.stages.trajectories import main as expert_main
 
 
 @pytest.mark.parametrize("task", PAPER_TASKS)

@@ -7,13 +7,13 @@ import json
 import pytest
 
 from stgrpo.config import ConfigError, StageError, compose
-from stgrpo.expert import layouts as layouts_stage
-from stgrpo.expert.__main__ import main as expert_main
 from stgrpo.expert.trajectories import read_trajectories
 from stgrpo.kitchen import World
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.layout import LayoutError, read_layout_records
 from stgrpo.kitchen.tasks import get_task
+from stgrpo.stages import layouts as layouts_stage
+from stgrpo.stages.trajectories import main as expert_main
 
 
 def config(tmp_path, *overrides, task="cheese_sandwich"):

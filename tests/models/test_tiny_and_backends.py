@@ -10,7 +10,8 @@ from stgrpo.data.prompts import build_messages, format_response
 from stgrpo.expert.trajectories import expert_trajectory
 from stgrpo.kitchen import World
 from stgrpo.kitchen.generate import generate_layout
-from stgrpo.models.inference import Sampling, make_backend
+from stgrpo.models.backends import make_backend
+from stgrpo.models.inference import Sampling
 
 
 def test_reloads_with_auto_classes_and_round_trips_text(tiny_model):

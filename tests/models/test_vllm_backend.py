@@ -14,7 +14,8 @@ from stgrpo.data.prompts import build_messages
 from stgrpo.expert.trajectories import expert_trajectory
 from stgrpo.kitchen import World
 from stgrpo.kitchen.generate import generate_layout
-from stgrpo.models.inference import Sampling, make_backend
+from stgrpo.models.backends import make_backend
+from stgrpo.models.inference import Sampling
 
 pytestmark = [
     pytest.mark.vllm,

@@ -20,12 +20,12 @@ def test_jobs_sum_per_stage_in_dag_order_with_a_total(tmp_path):
     bench(tmp_path, "sft/burger", 10.0, rss="300")
     bench(tmp_path, "sft/cheese_sandwich", 20.0, rss="200")
     bench(tmp_path, "layouts/burger", 1.5)
-    bench(tmp_path, "eval/sft-burger/burger", 4.0, rss="NA", cpu="NA")
-    table = stage_table(read_benchmarks([tmp_path]), ["layouts", "sft", "eval"])
-    assert list(table.stage) == ["layouts", "sft", "eval", "total"]
+    bench(tmp_path, "evaluate/sft-burger/burger", 4.0, rss="NA", cpu="NA")
+    table = stage_table(read_benchmarks([tmp_path]), ["layouts", "sft", "evaluate"])
+    assert list(table.stage) == ["layouts", "sft", "evaluate", "total"]
     sft = table.set_index("stage").loc["sft"]
     assert (sft.jobs, sft.wall_s, sft.max_job_s, sft.max_rss_mib) == (2, 30.0, 20.0, 300)
-    assert math.isnan(table.set_index("stage").loc["eval"].cpu_s)  # "NA": not measured
+    assert math.isnan(table.set_index("stage").loc["evaluate"].cpu_s)  # "NA": not measured
     total = table.set_index("stage").loc["total"]
     assert (total.jobs, total.wall_s, total.max_job_s) == (4, 35.5, 20.0)
 

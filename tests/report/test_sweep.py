@@ -26,7 +26,7 @@ def test_the_summary_has_one_row_per_point_task_and_touched_stage(tmp_path):
         )
     ):
         for task in ("cheese_sandwich", "burger"):
-            folder = sweep / point / "eval" / f"{task}-grpo" / task
+            folder = sweep / point / "evaluate" / f"{task}-grpo" / task
             folder.mkdir(parents=True)
             (folder / "metrics.json").write_text(
                 json.dumps(

@@ -10,7 +10,6 @@ import re
 import pytest
 
 from stgrpo.config import ConfigError, compose
-from stgrpo.data.__main__ import main as datasets_main
 from stgrpo.data.datasets import rows
 from stgrpo.data.feedback import kitchen_names, rejected_variants, sample_rejected
 from stgrpo.data.prompts import MAX_REJECTED, REJECTED_HEADER, build_messages, format_response
@@ -21,6 +20,7 @@ from stgrpo.kitchen.text import ActionVocabulary
 from stgrpo.kitchen.world import World
 from stgrpo.models.inference import Sampling
 from stgrpo.rollout import ChatPolicy, advance, start_episode
+from stgrpo.stages.datasets import main as datasets_main
 
 NAME = re.compile(r"\b[a-z]+\d+\b")
 

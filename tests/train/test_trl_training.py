@@ -15,9 +15,9 @@ import pytest
 from stgrpo.config import ConfigError, StageError, compose
 from stgrpo.models.hf_backend import HFBackend
 from stgrpo.models.inference import Sampling
+from stgrpo.stages.grpo import main as grpo_main
+from stgrpo.stages.sft import main as sft_main
 from stgrpo.train import trl_engine
-from stgrpo.train.grpo import main as grpo_main
-from stgrpo.train.sft import main as sft_main
 
 HF_FILES = {"config.json", "model.safetensors", "tokenizer.json", "generation_config.json"}
 OUR_FILES = {"metrics.jsonl", "metrics.csv", "summary.json", "config.yaml", "curve.png"}
@@ -162,7 +162,7 @@ def test_bad_grpo_config_fails_before_training(fresh_run, extra, error, message)
 
 def test_cli_reports_a_missing_sft_checkpoint_in_one_line(fresh_run):
     result = subprocess.run(
-        [sys.executable, "-m", "stgrpo.train.grpo", *fresh_run], capture_output=True, text=True
+        [sys.executable, "-m", "stgrpo.stages.grpo", *fresh_run], capture_output=True, text=True
     )
     assert result.returncode == 2
     assert result.stderr.startswith("error: grpo.init=sft starts GRPO from the SFT checkpoint")

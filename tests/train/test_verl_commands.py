@@ -101,7 +101,7 @@ def test_multi_node_runs_go_through_a_launcher(tmp_path):
 
 
 def test_dry_run_prints_the_commands_and_trains_nothing(tmp_path, capsys):
-    from stgrpo.train.sft import main as sft_main
+    from stgrpo.stages.sft import main as sft_main
 
     data = tmp_path / "datasets/burger"
     data.mkdir(parents=True)

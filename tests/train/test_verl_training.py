@@ -123,7 +123,7 @@ def test_the_merged_model_loads_with_transformers(verl_sft):
 
 @needs_verl
 def test_the_evaluation_stage_plays_episodes_with_the_merged_model(verl_sft):
-    from stgrpo.evaluate.__main__ import main as evaluate_main
+    from stgrpo.stages.evaluate import main as evaluate_main
 
     evaluate_main(
         compose(
@@ -136,7 +136,7 @@ def test_the_evaluation_stage_plays_episodes_with_the_merged_model(verl_sft):
             ]
         )
     )
-    folder = _root(verl_sft) / "eval" / "cheese_sandwich-sft" / "cheese_sandwich"
+    folder = _root(verl_sft) / "evaluate" / "cheese_sandwich-sft" / "cheese_sandwich"
     metrics = json.loads((folder / "metrics.json").read_text())
     episodes = [json.loads(line) for line in (folder / "episodes.jsonl").read_text().splitlines()]
     assert metrics["n"] == len(episodes) >= 1

@@ -15,7 +15,7 @@ import pytest
 pytestmark = pytest.mark.slow
 TASK = "cheese_sandwich"
 EVAL = ["stgrpo.evaluate", "experiment=ci", f"task={TASK}"]
-SFT = ["stgrpo.train.sft", "experiment=ci", f"task={TASK}"]
+SFT = ["stgrpo.stages.sft", "experiment=ci", f"task={TASK}"]
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ CASES = {
     "truncated SFT checkpoint for GRPO": (
         f"checkpoints/{TASK}/sft/model.safetensors",
         truncate,
-        ["stgrpo.train.grpo", "experiment=ci", f"task={TASK}"],
+        ["stgrpo.stages.grpo", "experiment=ci", f"task={TASK}"],
         f"checkpoints/{TASK}/sft/model.safetensors",
     ),
     "unknown model name": (None, None, [*EVAL, "eval.policy=base", "model=gpt-9"], "gpt-9"),

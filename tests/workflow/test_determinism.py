@@ -43,7 +43,7 @@ def test_greedy_evaluation_is_identical_across_runs_and_batch_sizes(ci_run, batc
             "eval.policy=checkpoint",
             f"eval.train_task={task}",
             "eval.stage=grpo",
-            f"paths.eval={out}",
+            f"paths.evaluate={out}",
             f"+eval.backend_options.batch_size={batch_size}",
         ],
         cwd=ci_run,
@@ -53,5 +53,5 @@ def test_greedy_evaluation_is_identical_across_runs_and_batch_sizes(ci_run, batc
         check=False,
     )
     assert run.returncode == 0, run.stderr[-3000:]
-    episodes = f"eval/{task}-grpo/{task}/episodes.jsonl"
+    episodes = f"evaluate/{task}-grpo/{task}/episodes.jsonl"
     assert (ci_run / out / episodes).read_bytes() == (ci_run / "results/ci" / episodes).read_bytes()

@@ -61,7 +61,7 @@ def sft_between_checkpoints(workdir: Path) -> list[psutil.Process]:
     partial = workdir / "results/ci/checkpoints" / TASK / "sft.partial"
     if not (partial / "checkpoint-1" / ".complete").is_file():
         return []
-    return stage_processes(workdir, "stgrpo.train.sft", f"task={TASK}")
+    return stage_processes(workdir, "stgrpo.stages.sft", f"task={TASK}")
 
 
 def finish(run: subprocess.Popen, timeout: float = 900) -> tuple[int, str]:

@@ -45,7 +45,7 @@ def test_a_sweep_point_owns_only_the_stages_its_keys_touch():
     point = plan.points[0]
     assert point.root == "results/demo/sweeps/grpo_lr_kl/grpo.lr_1e-05__grpo.kl_coef_0.0"
     owned = {stage for stage in point.roots if point.owns(stage)}
-    assert owned == {"grpo", "eval"}
+    assert owned == {"grpo", "evaluate"}
     assert point.roots["sft"] == "results/demo"  # shared with the experiment
     cfg = plan.job_config(point)
     assert cfg.grpo.lr == 1e-5 and cfg.grpo.kl_coef == 0.0
@@ -59,11 +59,14 @@ def test_a_sweep_point_owns_only_the_stages_its_keys_touch():
 @pytest.mark.parametrize(
     "keys, stages",
     [
-        (["grpo.lr"], {"grpo", "eval"}),
-        (["sft.max_steps"], {"sft", "grpo", "eval"}),
-        (["data.val_fraction"], {"datasets", "sft", "grpo", "eval"}),
-        (["layouts.max_states"], {"layouts", "trajectories", "datasets", "sft", "grpo", "eval"}),
-        (["eval.sampling.max_tokens"], {"eval"}),
+        (["grpo.lr"], {"grpo", "evaluate"}),
+        (["sft.max_steps"], {"sft", "grpo", "evaluate"}),
+        (["data.val_fraction"], {"datasets", "sft", "grpo", "evaluate"}),
+        (
+            ["layouts.max_states"],
+            {"layouts", "trajectories", "datasets", "sft", "grpo", "evaluate"},
+        ),
+        (["eval.sampling.max_tokens"], {"evaluate"}),
     ],
 )
 def test_touched_stages_follow_the_data_downstream(keys, stages):
@@ -91,14 +94,14 @@ JOBS = {
     "sft": ("sft", "task=burger"),
     "grpo": ("grpo", "task=burger"),
     "eval-grpo": (
-        "eval",
+        "evaluate",
         "task=burger",
         "eval.policy=checkpoint",
         "eval.stage=grpo",
         "eval.train_task=burger",
     ),
-    "eval-base": ("eval", "task=burger", "eval.policy=base", "model=tiny"),
-    "eval-planner": ("eval", "task=burger", "eval.policy=planner"),
+    "eval-base": ("evaluate", "task=burger", "eval.policy=base", "model=tiny"),
+    "eval-planner": ("evaluate", "task=burger", "eval.policy=planner"),
 }
 
 

@@ -200,7 +200,7 @@ def test_every_table_number_traces_back_to_the_episodes_on_disk(ci_run):
     results = pd.read_csv(root / "tables" / "results.csv")
     assert len(results) == 12  # 2x2 GRPO matrix, 2 SFT, base, planner, random x 2 tasks
     for _, row in results.iterrows():
-        path = root / "eval" / row.model_id / row.task / "episodes.jsonl"
+        path = root / "evaluate" / row.model_id / row.task / "episodes.jsonl"
         episodes = [e for _, e in read_jsonl(path)]
         wins = [e["steps"] for e in episodes if e["success"]]
         assert row.n == len(episodes)

@@ -30,4 +30,4 @@ rule datasets:
         args=cli("task={task}"),
         config=trigger("datasets", "task={task}"),
     shell:
-        "python -m stgrpo.data {params.args} > {log} 2>&1"
+        "python -m stgrpo.stages.datasets {params.args} > {log} 2>&1"

@@ -6,12 +6,12 @@ rule evaluate:
     input:
         evaluation_inputs,
     output:
-        "{root}/eval/{model_id}/{task}/episodes.jsonl",
-        "{root}/eval/{model_id}/{task}/metrics.json",
+        "{root}/evaluate/{model_id}/{task}/episodes.jsonl",
+        "{root}/evaluate/{model_id}/{task}/metrics.json",
     log:
-        "{root}/logs/eval/{model_id}/{task}.log",
+        "{root}/logs/evaluate/{model_id}/{task}.log",
     benchmark:
-        "{root}/benchmarks/eval/{model_id}/{task}.tsv"
+        "{root}/benchmarks/evaluate/{model_id}/{task}.tsv"
     conda:
         "../../environment.yml"
     resources:
@@ -20,6 +20,6 @@ rule evaluate:
         gpu=evaluation_gpus,
     params:
         args=lambda w: PLAN.args(run_of(w), *evaluation_overrides(w)),
-        config=lambda w: PLAN.trigger("eval", run_of(w), *evaluation_overrides(w)),
+        config=lambda w: PLAN.trigger("evaluate", run_of(w), *evaluation_overrides(w)),
     shell:
-        "python -m stgrpo.evaluate {params.args} > {log} 2>&1"
+        "python -m stgrpo.stages.evaluate {params.args} > {log} 2>&1"

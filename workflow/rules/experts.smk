@@ -24,4 +24,4 @@ rule trajectories:
         args=cli("task={task}"),
         config=trigger("trajectories", "task={task}"),
     shell:
-        "python -m stgrpo.expert {params.args} > {log} 2>&1"
+        "python -m stgrpo.stages.trajectories {params.args} > {log} 2>&1"

@@ -26,4 +26,4 @@ rule layouts:
         args=cli("task={task}"),
         config=trigger("layouts", "task={task}"),
     shell:
-        "python -m stgrpo.expert.layouts {params.args} > {log} 2>&1"
+        "python -m stgrpo.stages.layouts {params.args} > {log} 2>&1"

@@ -20,4 +20,4 @@ rule model:
         args=cli("model={name}"),
         config=trigger("model", "model={name}"),
     shell:
-        "python -m stgrpo.models.tiny {params.args} > {log} 2>&1"
+        "python -m stgrpo.stages.model {params.args} > {log} 2>&1"

@@ -64,7 +64,7 @@ rule report:
     params:
         args=cli(),
     shell:
-        "python -m stgrpo.report {params.args} > {log} 2>&1"
+        "python -m stgrpo.stages.report {params.args} > {log} 2>&1"
 
 
 rule sweep_summary:
@@ -86,4 +86,4 @@ rule sweep_summary:
     params:
         args=lambda w: PLAN.args(PLAN.base, f"sweep={w.sweep}"),
     shell:
-        "python -m stgrpo.report.sweep {params.args} > {log} 2>&1"
+        "python -m stgrpo.stages.sweep_summary {params.args} > {log} 2>&1"

@@ -25,7 +25,7 @@ rule sft:
         args=cli("task={task}"),
         config=trigger("sft", "task={task}"),
     shell:
-        "python -m stgrpo.train.sft {params.args} > {log} 2>&1"
+        "python -m stgrpo.stages.sft {params.args} > {log} 2>&1"
 
 
 rule grpo:
@@ -52,4 +52,4 @@ rule grpo:
         args=cli("task={task}"),
         config=trigger("grpo", "task={task}"),
     shell:
-        "python -m stgrpo.train.grpo {params.args} > {log} 2>&1"
+        "python -m stgrpo.stages.grpo {params.args} > {log} 2>&1"

@@ -10,5 +10,5 @@ from stgrpo.config import stage_root
 
 
 def eval_dir(cfg: DictConfig, model_id: str, task: str) -> Path:
-    """`{paths.eval}/eval/{model_id}/{task}`: one evaluation's episodes, metrics and strips."""
-    return stage_root(cfg, "eval") / "eval" / model_id / task
+    """`{paths.evaluate}/evaluate/{model_id}/{task}`: one evaluation's files."""
+    return stage_root(cfg, "evaluate") / "evaluate" / model_id / task

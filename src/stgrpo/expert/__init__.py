@@ -1,1 +1,2 @@
-"""Experts: the exact optimal planner (and, later, expert trajectories and the LLM expert)."""
+"""Experts: layouts with their optimal lengths, the exact planner, the recipe expert and
+their trajectories (the LLM expert samples a model, so it lives in stgrpo.rollout)."""

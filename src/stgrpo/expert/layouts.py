@@ -1,8 +1,6 @@
-"""The `layouts` stage: train and test layouts of one task, each with its optimal length.
+"""Train and test layouts of one task, each with its optimal length (the `layouts` stage).
 
-    python -m stgrpo.expert.layouts task=burger [layouts.train.count=100 ...]
-
-writes `{results_dir}/layouts/{task}/train.jsonl` and `test.jsonl`. Each split takes
+`build_split` draws a split and `write_split` writes `{split}.jsonl`. Each split takes
 generated layouts from consecutive seeds (skipping repeats) until it has `count`, plus any
 Robotouille JSON `files`; the test split never contains a train layout (by content hash)
 and, with `include_default`, starts with the task's default Robotouille layout when that is
@@ -25,14 +23,14 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root
+from stgrpo.config import ConfigError, StageError, require
 from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import UnsolvableError, solve
 from stgrpo.io import write_json
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.layout import Layout, load_robotouille_file, write_layouts
 from stgrpo.kitchen.search import SearchLimitError
-from stgrpo.kitchen.tasks import TASKS, get_task
+from stgrpo.kitchen.tasks import get_task
 from stgrpo.kitchen.world import World
 from stgrpo.parallel import ordered_map
 
@@ -195,41 +193,3 @@ def write_split(
         "skipped_over_timeout": too_long,
     }
     write_json(directory / f"{split}.meta.json", meta)
-
-
-def main(cfg: DictConfig) -> None:
-    task = require(cfg, "task", str, choices=sorted(TASKS))
-    specs = {split: SplitSpec.from_config(cfg, split) for split in SPLITS}
-    max_states = require(cfg, "layouts.max_states", int, minimum=1)
-    on_unsolvable = require(cfg, "layouts.on_unsolvable", str, choices=ON_UNSOLVABLE)
-    workers = require(cfg, "layouts.workers", int, minimum=1)
-    for spec in specs.values():
-        missing = [f for f in spec.files if not Path(f).is_file()]
-        if missing:
-            raise ConfigError(f"layouts: Robotouille file(s) not found: {missing}")
-    directory = stage_root(cfg, "layouts") / "layouts" / task
-    built = {}
-    exclude: set[str] = set()
-    for split in SPLITS:  # train first: test excludes every train hash
-        built[split] = build_split(task, specs[split], exclude, max_states, on_unsolvable, workers)
-        exclude |= {layout.content_hash for layout in built[split][0]}
-        if not built[split][0]:
-            raise StageError(f"layouts: the {split} split of {task} is empty")
-    for split in SPLITS:  # written only once both are complete
-        write_split(directory, split, *built[split])
-        log.info(
-            "%s %s: %d layouts, mean optimal %.1f steps",
-            task,
-            split,
-            len(built[split][0]),
-            _mean(built[split][1]),
-        )
-
-
-def _mean(values: list[int | None]) -> float:
-    known = [v for v in values if v is not None]
-    return sum(known) / len(known) if known else float("nan")
-
-
-if __name__ == "__main__":
-    run_cli(main, description=__doc__.splitlines()[0])

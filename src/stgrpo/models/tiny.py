@@ -1,14 +1,13 @@
 """The local tiny model: a tokenizer and a Qwen2 causal LM built here, nothing downloaded.
 
-    python -m stgrpo.models.tiny [model=tiny] [model.build.hidden_size=256 ...]
-
-writes `model.path` (default `{results_dir}/models/tiny/`) in Hugging Face format, so TRL,
-transformers, verl and vLLM load it like any hub model. The tokenizer is a byte-level BPE
-trained with HF `tokenizers` on the kitchen's own text (observations, actions, thoughts and
-the prompt templates, over every task), with Qwen2's pre-tokenizer and a ChatML chat
-template: `AutoTokenizer` rebuilds exactly this tokenizer (it forces Qwen2's tokenizer class
-for `model_type=qwen2`, so a word-level vocabulary would come back garbled). Weights are
-drawn from `model.build.seed`: the same config gives the same bytes.
+`build` writes a model folder (the `model` stage: `python -m stgrpo.stages.model`) in
+Hugging Face format, so TRL, transformers, verl and vLLM load it like any hub model. The
+tokenizer is a byte-level BPE trained with HF `tokenizers` on the kitchen's own text
+(observations, actions, thoughts and the prompt templates, over every task), with Qwen2's
+pre-tokenizer and a ChatML chat template: `AutoTokenizer` rebuilds exactly this tokenizer
+(it forces Qwen2's tokenizer class for `model_type=qwen2`, so a word-level vocabulary would
+come back garbled). Weights are drawn from `model.build.seed`: the same config gives the
+same bytes.
 """
 
 from __future__ import annotations
@@ -23,9 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from omegaconf import DictConfig
-
-from stgrpo.config import ConfigError, require, run_cli
+from stgrpo.config import ConfigError
 from stgrpo.data.prompts import TEMPLATES, build_messages, format_response
 from stgrpo.expert.trajectories import expert_trajectory
 from stgrpo.kitchen.dish import progress_text
@@ -241,33 +238,3 @@ def build(
         raise
     parameters = sum(p.numel() for p in model.parameters())
     log.info("tiny model: %d tokens, %.2fM parameters -> %s", len(tokenizer), parameters / 1e6, out)
-
-
-def _section(cfg: DictConfig, key: str, spec: type) -> dict:
-    """`model.{key}` as keywords of the dataclass `spec`; an unknown key is an error."""
-    values = dict(cfg.model.get(key) or {})
-    unknown = set(values) - set(spec.__dataclass_fields__)
-    if unknown:
-        raise ConfigError(f"unknown config keys under 'model.{key}': {sorted(unknown)}")
-    return values
-
-
-def main(cfg: DictConfig) -> None:
-    if require(cfg, "model.kind", str) != "local":
-        raise ConfigError(
-            f"model '{cfg.model.name}' is not built locally (model.kind is "
-            f"{cfg.model.kind!r}); choose model=tiny"
-        )
-    build_cfg = _section(cfg, "build", TinySpec)
-    pretrain_cfg = _section(cfg, "pretrain", PretrainSpec)
-    pretrain_cfg["tasks"] = tuple(pretrain_cfg.get("tasks") or ())
-    build(
-        TinySpec(**build_cfg),
-        Path(require(cfg, "model.path", str)),
-        PretrainSpec(**pretrain_cfg),
-        require(cfg, "model.threads", int, minimum=1),
-    )
-
-
-if __name__ == "__main__":
-    run_cli(main, description=__doc__.splitlines()[0])

@@ -1,2 +1,2 @@
-"""The report stage: Tables 1-4 (tidy CSV -> Markdown, LaTeX, beside the paper), figures,
-manifest; and the sweep summary."""
+"""Reporting: Tables 1-4 (tidy CSV -> Markdown, LaTeX, beside the paper), figures, the
+manifest, stage times and sweep summaries."""

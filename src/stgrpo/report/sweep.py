@@ -1,10 +1,8 @@
-"""Stage `sweep summary`: one row per sweep point, task and trained stage, and a plot.
+"""A sweep's summary (the `sweep_summary` stage): one row per point, task and trained stage.
 
-    python -m stgrpo.report.sweep experiment=demo sweep=grpo_lr_kl
-
-reads each point's evaluations (`{results_dir}/sweeps/{sweep}/{point}/eval/...`) and
-training summaries, and writes `{results_dir}/sweeps/{sweep}/summary.{csv,md}` and
-`summary.{png,pdf}` (SR with 95% intervals against the grid's first key).
+`collect` reads each point's evaluations (`{results_dir}/sweeps/{sweep}/{point}/evaluate/...`) and
+training summaries into one frame; `plot` draws SR with 95% intervals against the grid's
+first key.
 """
 
 from __future__ import annotations
@@ -15,9 +13,8 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from stgrpo.config import ConfigError, StageError, require, run_cli
+from stgrpo.config import ConfigError, StageError, require
 from stgrpo.evaluate import eval_dir
-from stgrpo.io import write_text
 from stgrpo.report.figures import _pyplot, save
 from stgrpo.train.settings import stage_dir
 from stgrpo.workflow import (
@@ -107,17 +104,5 @@ def plot(frame: pd.DataFrame, keys: list[str], stem: Path) -> None:
     save(fig, stem)
 
 
-def main(cfg: DictConfig) -> None:
-    frame = collect(cfg)
-    out = Path(cfg.results_dir) / "sweeps" / cfg.sweep.name
-    plot(frame, list(cfg.sweep.grid), out / "summary")
-    write_text(out / "summary.md", frame.to_markdown(index=False, disable_numparse=True) + "\n")
-    write_text(out / "summary.csv", frame.to_csv(index=False))  # last: marks it done
-
-
 def _tuple(label) -> tuple:
     return label if isinstance(label, tuple) else (label,)
-
-
-if __name__ == "__main__":
-    run_cli(main, description=__doc__.splitlines()[0])

@@ -112,7 +112,7 @@ def initial_model(cfg: DictConfig, s: StageSettings) -> tuple[str, str]:
     local = Path(path)
     if require(cfg, "model.kind", str, choices=["local", "hub"]) == "local" or local.exists():
         if not (local / "config.json").is_file():
-            hint = " (build it: python -m stgrpo.models.tiny)" if cfg.model.name == "tiny" else ""
+            hint = " (build it: python -m stgrpo.stages.model)" if cfg.model.name == "tiny" else ""
             raise StageError(f"model.path {path}: no model there (no config.json){hint}")
         check_weights(local)
         return path, fingerprint(

@@ -47,7 +47,7 @@ LOSS_AGG_MODE = {
 }
 SCHEDULERS = ("constant", "cosine")  # what verl's optimizer config accepts
 # torchrun of this environment: a bare `torchrun` is whichever one PATH finds first, or none
-# when the stage runs as `.venv-verl/bin/python -m stgrpo.train.sft` without the venv on PATH.
+# when the stage runs as `.venv-verl/bin/python -m stgrpo.stages.sft` without the venv on PATH.
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run"]
 CONFIG_NAME = {"sft": "sft_trainer_engine", "grpo": "ppo_trainer"}  # verl's Hydra configs
 TRACKER = "latest_checkpointed_iteration.txt"  # verl writes it (atomically) after a save

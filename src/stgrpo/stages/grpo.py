@@ -1,6 +1,6 @@
 """The `grpo` stage: single-turn GRPO on one task's expert states with the verifiable reward.
 
-    python -m stgrpo.train.grpo task=burger [grpo=paper] [grpo.kl_coef=0.01 ...]
+    python -m stgrpo.stages.grpo task=burger [grpo=paper] [grpo.kl_coef=0.01 ...]
 
 starts from the task's SFT checkpoint (`grpo.init=sft`, the paper) or from `model.path`
 (`grpo.init=base`); writes `{results_dir}/checkpoints/{task}/grpo/` like the sft stage.

@@ -1,6 +1,6 @@
 """The `sft` stage: supervised fine-tuning on one task's expert steps.
 
-    python -m stgrpo.train.sft task=burger [sft=paper] [sft.epochs=5 ...]
+    python -m stgrpo.stages.sft task=burger [sft=paper] [sft.epochs=5 ...]
 
 reads `{results_dir}/datasets/{task}/` and `model.path`; writes the Hugging Face checkpoint
 `{results_dir}/checkpoints/{task}/sft/` with metrics, summary, config and learning curve

@@ -26,12 +26,8 @@ from stgrpo.expert.trajectories import episode_records, summarise
 from stgrpo.kitchen.layout import Layout
 from stgrpo.kitchen.text import ActionVocabulary
 from stgrpo.kitchen.world import World
-from stgrpo.models.inference import (
-    ChatBackend,
-    Sampling,
-    backend_from_config,
-    sampling_from_config,
-)
+from stgrpo.models.backends import backend_from_config, sampling_from_config
+from stgrpo.models.inference import ChatBackend, Sampling
 from stgrpo.rollout import ChatPolicy, Episode, play, start_episode
 
 log = logging.getLogger(__name__)

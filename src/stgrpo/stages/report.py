@@ -1,8 +1,8 @@
-"""Stage `report`: Tables 1-4, figures, manifest and a Markdown report from the evaluations.
+"""The `report` stage: Tables 1-4, figures, manifest and a Markdown report from the evaluations.
 
-    python -m stgrpo.report experiment=demo
+    python -m stgrpo.stages.report experiment=demo
 
-reads every evaluation the experiment's plan lists (`{paths.eval}/eval/{model}/{task}/
+reads every evaluation the experiment's plan lists (`{paths.evaluate}/evaluate/{model}/{task}/
 metrics.json`, episodes and training metrics) and writes, under `{results_dir}`:
 `tables/results.csv` (one row per evaluation: the source of every table),
 `tables/table{1..4}.{csv,md,tex}` and `tables/table{1..4}_vs_paper.{csv,md}`,

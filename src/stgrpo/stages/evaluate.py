@@ -1,11 +1,11 @@
 """The `evaluate` stage: one policy on one task's test panel, all episodes in lock-step.
 
-    python -m stgrpo.evaluate task=burger [eval.policy=checkpoint eval.train_task=burger
+    python -m stgrpo.stages.evaluate task=burger [eval.policy=checkpoint eval.train_task=burger
                                            eval.stage=grpo | eval.policy=base | planner | random
                                            | expert]
 
 reads `{results_dir}/layouts/{task}/test.jsonl` (checked against its `test.meta.json` panel
-hash) and writes `{results_dir}/eval/{model_id}/{task}/episodes.jsonl` (one line per
+hash) and writes `{results_dir}/evaluate/{model_id}/{task}/episodes.jsonl` (one line per
 episode: layout, success, steps, optimal steps, invalid turns, valid actions and their
 thoughts, every turn's raw reply) and
 `metrics.json` (SR, ASAT, ASST with intervals; stgrpo.evaluate.metrics; and the same over
@@ -36,7 +36,7 @@ from stgrpo.expert.layouts import layout_id, panel_hash
 from stgrpo.io import write_json, write_jsonl, write_text
 from stgrpo.kitchen.layout import read_layout_records
 from stgrpo.kitchen.tasks import TASKS, get_task
-from stgrpo.models.inference import backend_from_config, sampling_from_config
+from stgrpo.models.backends import backend_from_config, sampling_from_config
 from stgrpo.rollout import ChatPolicy, Episode, Policy, play, start_episode
 from stgrpo.train.settings import stage_dir
 

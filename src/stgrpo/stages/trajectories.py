@@ -1,6 +1,6 @@
-"""The `expert` stage: expert trajectories of one task from its train layouts.
+"""The `trajectories` stage: expert trajectories of one task from its train layouts.
 
-    python -m stgrpo.expert task=burger [expert=planner|llm] [expert.workers=2 ...]
+    python -m stgrpo.stages.trajectories task=burger [expert=planner|llm] [expert.workers=2 ...]
 
 reads `{results_dir}/layouts/{task}/train.jsonl` (the `layouts` stage) and writes
 `{results_dir}/trajectories/{expert.name}/{task}.jsonl` (one record per step) with
@@ -131,7 +131,7 @@ def main(cfg: DictConfig) -> None:
     if kind in ("planner", "recipe"):
         records, summary = run_planner(cfg, task, layouts)
     else:
-        from stgrpo.expert.llm import run_llm_expert
+        from stgrpo.rollout.llm_expert import run_llm_expert
 
         records, summary = run_llm_expert(cfg, task, layouts)
     if not records:

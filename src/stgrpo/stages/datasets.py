@@ -1,8 +1,9 @@
 """The `datasets` stage: single-turn SFT and RL datasets of one task from its trajectories.
 
-    python -m stgrpo.data task=burger [data.reward_mode=optimal data.val_fraction=0.1 ...]
-    python -m stgrpo.data task=burger prompt.template=react-dish-v5 data.feedback_share=0.3
-    python -m stgrpo.data task=burger data.recoveries_in=[rl]   # after expert.recoveries > 0
+    python -m stgrpo.stages.datasets task=burger [data.reward_mode=optimal data.val_fraction=0.1]
+    python -m stgrpo.stages.datasets task=burger prompt.template=react-dish-v5 \
+        data.feedback_share=0.3
+    python -m stgrpo.stages.datasets task=burger data.recoveries_in=[rl]  # expert.recoveries > 0
 
 reads `{results_dir}/trajectories/{data.expert}/{task}.jsonl` and writes
 `{results_dir}/datasets/{task}/{sft,rl}_{train,val}.parquet` (verl's schemas) and
