@@ -56,7 +56,7 @@ def test_require_names_the_key_and_the_expectation():
 )
 def test_cli_reports_bad_overrides_in_one_line(argv, message, tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "stgrpo.expert.layouts", f"results_dir={tmp_path}", *argv],
+        [sys.executable, "-m", "stgrpo.stages.layouts", f"results_dir={tmp_path}", *argv],
         capture_output=True,
         text=True,
         timeout=120,

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from stgrpo.config import ConfigError, StageError, compose
+from stgrpo.expert.layouts import panel_hash
 from stgrpo.expert.trajectories import read_trajectories
 from stgrpo.kitchen import World
 from stgrpo.kitchen.env import KitchenEnv
@@ -59,7 +60,7 @@ def test_splits_are_disjoint_annotated_and_start_with_the_default(built):
         world = World.from_layout(layout)
         assert record["optimal_steps"] == solve(world, heuristic=AssemblyHeuristic(world)).length
     meta = json.loads((root / "layouts/cheese_sandwich/test.meta.json").read_text())
-    assert meta["panel_hash"] == layouts_stage.panel_hash([lay for lay, _ in test])
+    assert meta["panel_hash"] == panel_hash([lay for lay, _ in test])
 
 
 def test_planner_trajectories_replay_and_summary_adds_up(built):

@@ -14,7 +14,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 TASK = "cheese_sandwich"
-EVAL = ["stgrpo.evaluate", "experiment=ci", f"task={TASK}"]
+EVAL = ["stgrpo.stages.evaluate", "experiment=ci", f"task={TASK}"]
 SFT = ["stgrpo.stages.sft", "experiment=ci", f"task={TASK}"]
 
 
@@ -61,7 +61,7 @@ CASES = {
     "corrupt trajectory file": (
         f"trajectories/planner/{TASK}.jsonl",
         garble_line,
-        ["stgrpo.data", "experiment=ci", f"task={TASK}"],
+        ["stgrpo.stages.datasets", "experiment=ci", f"task={TASK}"],
         f"trajectories/planner/{TASK}.jsonl:2",
     ),
     "truncated parquet": (

@@ -37,7 +37,7 @@ def test_greedy_evaluation_is_identical_across_runs_and_batch_sizes(ci_run, batc
         [
             sys.executable,
             "-m",
-            "stgrpo.evaluate",
+            "stgrpo.stages.evaluate",
             "experiment=ci",
             f"task={task}",
             "eval.policy=checkpoint",

@@ -91,7 +91,7 @@ def test_a_stopped_run_resumes_without_redoing_finished_work(ci_run, tmp_path, s
     run = start_snakemake(tmp_path, "--cores", "2", "--config", "experiment=ci")
     evaluating = wait_until(
         lambda: stage_processes(
-            tmp_path, "stgrpo.evaluate", f"eval.train_task={TASK}", "eval.stage=grpo"
+            tmp_path, "stgrpo.stages.evaluate", f"eval.train_task={TASK}", "eval.stage=grpo"
         ),
         run,
         f"the evaluation of {TASK}'s GRPO checkpoint",

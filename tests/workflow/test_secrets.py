@@ -40,7 +40,7 @@ def test_a_secret_in_the_config_is_refused_naming_the_environment_variable(overr
 
 def test_a_secret_override_stops_the_cli_and_the_dag_before_any_work(tmp_path):
     cli = subprocess.run(
-        [sys.executable, "-m", "stgrpo.evaluate", "experiment=ci", "+hub.token=hf_abc"],
+        [sys.executable, "-m", "stgrpo.stages.evaluate", "experiment=ci", "+hub.token=hf_abc"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
