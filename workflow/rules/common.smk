@@ -116,9 +116,7 @@ def evaluation_gpus(wildcards):
 
 def metrics_file(run, evaluation):
     """The file the evaluate rule writes last for `evaluation` in `run`."""
-    return (
-        f"{run.roots['evaluate']}/evaluate/{evaluation.model_id}/{evaluation.task}/metrics.json"
-    )
+    return f"{run.roots['evaluate']}/evaluate/{evaluation.model_id}/{evaluation.task}/metrics.json"
 
 
 def report_inputs(wildcards):
