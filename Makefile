@@ -31,10 +31,10 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 # The whole pipeline at CPU scale: Tables 1-4, figures, report.md and report.html under
-# results/demo/. A second run does nothing; a changed config reruns what it touches.
+# results/demo/report/. A second run does nothing; a changed config reruns what it touches.
 demo: $(STAMP)
 	$(SNAKEMAKE) --cores $(CORES) --config experiment=demo
-	$(SNAKEMAKE) --config experiment=demo --report results/demo/report.html
+	$(SNAKEMAKE) --config experiment=demo --report results/demo/report/report.html
 
 test: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks tools

@@ -38,7 +38,7 @@ QUICK = [
 
 
 def summary(root: Path, task: str, stage: str) -> dict:
-    return json.loads((root / "checkpoints" / task / stage / "summary.json").read_text())
+    return json.loads((root / stage / task / "summary.json").read_text())
 
 
 def accuracy(validation: dict | None) -> str:

@@ -30,9 +30,9 @@ def test_peak_memory_reads_nvidia_smi_lines_and_skips_noise():
 
 
 def test_the_summary_holds_the_command_stage_times_memory_and_table1(tmp_path):
-    (tmp_path / "tables").mkdir()
-    (tmp_path / "tables" / "stage_times.md").write_text("| stage | wall_s |\n| sft | 12.0 |\n")
-    (tmp_path / "tables" / "table1.md").write_text("| model | SR |\n| sft | 0.50 |\n")
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "stage_times.md").write_text("| stage | wall_s |\n| sft | 12.0 |\n")
+    (tmp_path / "report" / "table1.md").write_text("| model | SR |\n| sft | 0.50 |\n")
     text = gpu_smoke.summary(tmp_path, ["python", "-m", "snakemake"], 90.0, (2048, 143771))
     assert "python -m snakemake" in text and "1.5 min" in text
     assert "2048 of 143771 MiB" in text

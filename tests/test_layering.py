@@ -15,7 +15,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "stgrpo"
 
 # Bottom first. A package may import its own modules and any package on a lower layer.
 LAYERS = (
-    ("io", "parallel"),
+    ("io", "parallel", "paths"),
     ("kitchen",),
     ("config",),
     ("data",),

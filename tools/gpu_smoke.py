@@ -52,7 +52,7 @@ def peak_memory(samples: str) -> tuple[int, int] | None:
 
 def summary(results: Path, command: list[str], seconds: float, memory) -> str:
     """smoke.md: what ran, how long each stage took, the GPU memory it needed, Table 1."""
-    tables = results / "tables"
+    tables = results / "report"
     used = f"{memory[0]} of {memory[1]} MiB" if memory else "not sampled"
     return "\n".join(
         [

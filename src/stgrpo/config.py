@@ -20,6 +20,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from stgrpo import paths
+
 log = logging.getLogger(__name__)
 
 CONFIG_DIR = Path(
@@ -109,6 +111,12 @@ def stage_root(cfg: DictConfig, stage: str) -> Path:
     """The folder under which `stage` writes its outputs (`paths.{stage}`, by default the
     experiment's `results_dir`); later stages read them from there."""
     return Path(require(cfg, f"paths.{stage}", str))
+
+
+def checkpoint_dir(cfg: DictConfig, stage: str, task: str | None = None) -> Path:
+    """`{paths.<stage>}/{stage}/{task}`: the finished checkpoint of a training stage (of
+    `cfg.task` unless another task is named)."""
+    return paths.checkpoint(stage_root(cfg, stage), stage, task or cfg.task)
 
 
 def to_yaml(cfg: DictConfig) -> str:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from stgrpo import paths
 from stgrpo.config import (
     CONFIG_DIR,
     SECRETS,
@@ -274,9 +275,8 @@ def sweep_points(sweep: DictConfig) -> list[tuple[str, ...]]:
 
 
 def point_root(results_dir: str, sweep_name: str, point: Sequence[str]) -> str:
-    """`{results_dir}/sweeps/{sweep}/grpo.lr_1e-05__grpo.kl_coef_0.0`: a folder name with no
-    character that Hydra or the shell would need quoted."""
-    return f"{results_dir}/sweeps/{sweep_name}/" + "__".join(o.replace("=", "_") for o in point)
+    """A sweep point's run folder (stgrpo.paths.sweep_point)."""
+    return str(paths.sweep_point(results_dir, sweep_name, tuple(point)))
 
 
 def sweep_tasks(sweep: DictConfig, tasks: Sequence[str]) -> tuple[str, ...]:

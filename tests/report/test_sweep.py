@@ -14,7 +14,7 @@ def test_the_summary_has_one_row_per_point_task_and_touched_stage(tmp_path):
     cfg = compose(["experiment=ci", "sweep=grpo_lr_kl", f"results_dir={tmp_path}"])
     with pytest.raises(StageError, match="the sweep point has not run"):
         collect(cfg)
-    sweep = tmp_path / "sweeps" / "grpo_lr_kl"
+    sweep = tmp_path / "sweep" / "grpo_lr_kl"
     for index, point in enumerate(
         sorted(
             p

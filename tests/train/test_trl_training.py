@@ -25,7 +25,7 @@ OUR_FILES = {"metrics.jsonl", "metrics.csv", "summary.json", "config.yaml", "cur
 
 def _folder(overrides, stage) -> Path:
     root = Path(overrides[0].split("=", 1)[1])
-    return root / "checkpoints" / "cheese_sandwich" / stage
+    return root / stage / "cheese_sandwich"
 
 
 def _rows(folder: Path) -> list[dict]:

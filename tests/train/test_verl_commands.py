@@ -33,7 +33,7 @@ PAPER = ["sft=paper", "grpo=paper", "model=qwen2.5-1.5b", "task=burger", "exp=pa
 def _plan(tmp_path, stage, *extra, resume=False):
     cfg = compose([f"results_dir={tmp_path}", *PAPER, *extra])
     s = read_settings(cfg, stage)
-    init = cfg.model.path if stage == "sft" else str(tmp_path / "checkpoints/burger/sft")
+    init = cfg.model.path if stage == "sft" else str(tmp_path / "sft/burger")
     args = verl_engine.overrides(
         s, cfg, init, tmp_path / "datasets/burger", tmp_path / "work", resume
     )
@@ -75,7 +75,7 @@ def test_paper_grpo_overrides_carry_the_paper_settings(tmp_path, monkeypatch):
     assert given["actor_rollout_ref.actor.kl_loss_type"] == "low_var_kl"
     assert given["actor_rollout_ref.rollout.name"] == "vllm"
     assert given["actor_rollout_ref.rollout.n"] == "5"
-    assert given["actor_rollout_ref.model.path"].endswith("checkpoints/burger/sft")
+    assert given["actor_rollout_ref.model.path"].endswith("sft/burger")
     assert given["trainer.resume_mode"] == "auto"
     reward = Path(given["reward.custom_reward_function.path"])
     assert reward.is_file() and reward.name == "reward.py"
@@ -121,7 +121,7 @@ def test_dry_run_prints_the_commands_and_trains_nothing(tmp_path, capsys):
     sft_main(compose([f"results_dir={tmp_path}", *PAPER, "train.dry_run=true"]))
     printed = capsys.readouterr().out
     assert "verl.trainer.sft_trainer" in printed and "verl.model_merger merge" in printed
-    assert not (tmp_path / "checkpoints").exists()
+    assert not (tmp_path / "sft").exists() and not (tmp_path / "grpo").exists()
 
 
 @needs_verl

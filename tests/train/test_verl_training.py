@@ -50,7 +50,7 @@ def verl_sft(run_overrides, tmp_path_factory):
 
 
 def _final(overrides) -> Path:
-    return _root(overrides) / "checkpoints" / "cheese_sandwich" / "sft"
+    return _root(overrides) / "sft" / "cheese_sandwich"
 
 
 @needs_verl

@@ -51,7 +51,7 @@ def file_snapshot(
 
 def table_files(workdir: Path, exp: str = "ci") -> dict[str, bytes]:
     """The bytes of the tidy results and of Tables 1-4 (.csv) of a finished run."""
-    tables = workdir / "results" / exp / "tables"
+    tables = workdir / "results" / exp / "report"
     names = ["results.csv", *(f"table{n}.csv" for n in (1, 2, 3, 4))]
     return {name: (tables / name).read_bytes() for name in names}
 

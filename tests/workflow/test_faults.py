@@ -58,7 +58,7 @@ def wait_until(
 
 def sft_between_checkpoints(workdir: Path) -> list[psutil.Process]:
     """The SFT process of TASK once its first resumable checkpoint is complete."""
-    partial = workdir / "results/ci/checkpoints" / TASK / "sft.partial"
+    partial = workdir / "results/ci/sft" / f"{TASK}.partial"
     if not (partial / "checkpoint-1" / ".complete").is_file():
         return []
     return stage_processes(workdir, "stgrpo.stages.sft", f"task={TASK}")
@@ -104,14 +104,15 @@ def test_a_stopped_run_resumes_without_redoing_finished_work(ci_run, tmp_path, s
     finished = {
         folder: file_snapshot(root / folder)
         for folder in (
-            "models",
+            "model",
             f"layouts/{TASK}",
-            f"trajectories/{TASK}",
+            "trajectories",
             f"datasets/{TASK}",
-            f"checkpoints/{TASK}/sft",
-            f"checkpoints/{TASK}/grpo",
+            f"sft/{TASK}",
+            f"grpo/{TASK}",
         )
     }
+    assert all(finished.values()), [folder for folder, files in finished.items() if not files]
     again = snakemake(tmp_path, "--cores", "2", "--config", "experiment=ci", timeout=900)
     if stop == signal.SIGKILL:
         # a killed Snakemake cannot release its lock: the step documented in docs/workflow.md
@@ -150,4 +151,4 @@ def test_a_job_that_keeps_failing_is_retried_then_reported(tmp_path):
     assert output.count("Error in rule sft") == 2, output[-3000:]  # first try and retry
     log = (tmp_path / "results/ci/logs/sft" / f"{TASK}.log").read_text()
     assert "sft_train.parquet" in log and "Traceback" not in log
-    assert not (tmp_path / "results/ci/checkpoints" / TASK / "sft").exists()
+    assert not (tmp_path / "results/ci/sft" / TASK).exists()

@@ -35,7 +35,7 @@ def test_the_paper_plan_has_the_full_matrix_every_baseline_and_the_expert():
 def test_the_demo_plan_builds_the_tiny_model_and_runs_the_matrix():
     plan = Plan("demo")
     assert kinds(plan)["grpo"] == 16
-    assert plan.model_dir(plan.base) == "results/demo/models/tiny"
+    assert plan.model_dir(plan.base) == "results/demo/model/tiny"
     assert "expert-planner" not in kinds(plan)  # the planner expert is the planner row
 
 
@@ -43,7 +43,7 @@ def test_a_sweep_point_owns_only_the_stages_its_keys_touch():
     plan = Plan("demo", sweep="grpo_lr_kl")
     assert len(plan.points) == 6  # 3 learning rates x 2 KL coefficients
     point = plan.points[0]
-    assert point.root == "results/demo/sweeps/grpo_lr_kl/grpo.lr_1e-05__grpo.kl_coef_0.0"
+    assert point.root == "results/demo/sweep/grpo_lr_kl/grpo.lr_1e-05__grpo.kl_coef_0.0"
     owned = {stage for stage in point.roots if point.owns(stage)}
     assert owned == {"grpo", "evaluate"}
     assert point.roots["sft"] == "results/demo"  # shared with the experiment

@@ -158,7 +158,7 @@ def test_the_slurm_profile_declares_only_rules_that_exist():
             for line in path.read_text().splitlines()
             if line.startswith("rule ")
         }
-    local = {"all", "report", "sweep_summary"}  # localrules: run beside Snakemake, not sbatch
+    local = {"all", "report", "sweep"}  # localrules: run beside Snakemake, not sbatch
     assert set(profile["set-resources"]) == rules - local
     # the rules' own CPU-scale mem_mb/runtime win over default-resources: each rule must
     # name its cluster values

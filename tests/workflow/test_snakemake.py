@@ -55,8 +55,8 @@ def test_a_sweep_expands_into_points_that_share_the_untouched_stages(tmp_path):
     counts = job_counts(run.stdout)
     # the experiment's own jobs, plus 6 points x 2 tasks of GRPO and its evaluation
     assert counts["grpo"] == 2 + 12 and counts["sft"] == 2
-    assert counts["evaluate"] == 12 + 12 and counts["sweep_summary"] == 1
-    assert "sweeps/grpo_lr_kl/grpo.lr_0.0001__grpo.kl_coef_0.04" in run.stdout
+    assert counts["evaluate"] == 12 + 12 and counts["sweep"] == 1
+    assert "sweep/grpo_lr_kl/grpo.lr_0.0001__grpo.kl_coef_0.04" in run.stdout
 
 
 @pytest.mark.parametrize(
@@ -161,7 +161,7 @@ def test_only_the_cheap_summary_rules_stay_off_the_cluster(tmp_path):
         check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    assert json.loads(run.stdout.splitlines()[-1]) == ["all", "report", "sweep_summary"]
+    assert json.loads(run.stdout.splitlines()[-1]) == ["all", "report", "sweep"]
 
 
 def test_lint_and_format_are_clean(tmp_path):
@@ -182,22 +182,22 @@ def test_ci_experiment_writes_tables_figures_and_manifest(ci_run):
     root = ci_run / "results" / "ci"
     for number in (1, 2, 3, 4):
         for suffix in (".csv", ".md", ".tex"):
-            assert (root / "tables" / f"table{number}{suffix}").stat().st_size > 0
-        assert (root / "tables" / f"table{number}_vs_paper.md").is_file()
+            assert (root / "report" / f"table{number}{suffix}").stat().st_size > 0
+        assert (root / "report" / f"table{number}_vs_paper.md").is_file()
     for figure in ("sr_by_model", "sr_matrix", "training_curves", "steps_to_optimal"):
-        assert (root / "figures" / f"{figure}.png").is_file()
-        assert (root / "figures" / f"{figure}.pdf").is_file()
-    manifest = json.loads((root / "manifest.json").read_text())
+        assert (root / "report" / "figures" / f"{figure}.png").is_file()
+        assert (root / "report" / "figures" / f"{figure}.pdf").is_file()
+    manifest = json.loads((root / "report" / "manifest.json").read_text())
     assert set(manifest["config_hashes"]) == {"cheese_sandwich", "burger"}
     assert manifest["data_hashes"]["burger"]["test_panel_hash"]
     assert any(job.startswith("grpo/") for job in manifest["runtimes_s"])
-    assert "Table 2" in (root / "report.md").read_text()
+    assert "Table 2" in (root / "report" / "report.md").read_text()
 
 
 @pytest.mark.slow
 def test_every_table_number_traces_back_to_the_episodes_on_disk(ci_run):
     root = ci_run / "results" / "ci"
-    results = pd.read_csv(root / "tables" / "results.csv")
+    results = pd.read_csv(root / "report" / "results.csv")
     assert len(results) == 12  # 2x2 GRPO matrix, 2 SFT, base, planner, random x 2 tasks
     for _, row in results.iterrows():
         path = root / "evaluate" / row.model_id / row.task / "episodes.jsonl"
@@ -210,11 +210,11 @@ def test_every_table_number_traces_back_to_the_episodes_on_disk(ci_run):
             assert row.asst == pytest.approx(sum(wins) / len(wins))
         else:
             assert pd.isna(row.asst)
-    table2 = pd.read_csv(root / "tables" / "table2.csv", index_col=0)
+    table2 = pd.read_csv(root / "report" / "table2.csv", index_col=0)
     grpo = results[results.role == "grpo"]
     for _, row in grpo.iterrows():
         assert table2.loc[row.train_task, row.task] == pytest.approx(row.sr)
-    table1 = pd.read_csv(root / "tables" / "table1.csv")
+    table1 = pd.read_csv(root / "report" / "table1.csv")
     planner = table1[table1.role == "planner"]
     assert (planner.sr > 0).all()  # the optimal planner solves the layouts within the timeout
 

@@ -6,6 +6,7 @@ import re
 
 from snakemake.utils import validate
 
+from stgrpo import paths
 from stgrpo.config import exit_on_expected_errors
 from stgrpo.workflow import Plan, check_config_keys, read_overrides, secrets_set
 
@@ -35,9 +36,20 @@ def run_of(wildcards):
     return PLAN.run_of(wildcards.root)
 
 
-def stage_file(wildcards, stage, path):
-    """A file of `stage` as the job's run sees it (shared, or the run's own)."""
-    return f"{run_of(wildcards).roots[stage]}/{path.format(**wildcards)}"
+def out(pattern, /, *names, **fixed):
+    """A rule's output: `pattern` (stgrpo.paths) under the `{root}` wildcard, `names`
+    appended (files in its folder), `fixed` parts filled in."""
+    stem = paths.rule_pattern(pattern, **fixed)
+    return multiext(stem + "/", *names) if names else stem
+
+
+def stage_file(wildcards, stage, pattern, name="", /, **fixed):
+    """A file of `stage` as the job's run sees it (shared, or the run's own): `pattern`
+    (stgrpo.paths) with the job's wildcards, then `name` inside it."""
+    parts = {name: value for name, value in wildcards.items() if name != "root"}
+    parts.update(fixed)
+    found = paths.path(run_of(wildcards).roots[stage], pattern, **parts)
+    return str(found / name) if name else str(found)
 
 
 def cli(*extra):
@@ -61,15 +73,16 @@ def stage_gpus(stage):
 
 
 def report_targets(run):
-    return [f"{run.root}/tables/table{n}.csv" for n in (1, 2, 3, 4)] + [
-        f"{run.root}/manifest.json"
+    folder = paths.report(run.root)
+    return [str(folder / f"table{n}.csv") for n in (1, 2, 3, 4)] + [
+        str(folder / "manifest.json")
     ]
 
 
 def sweep_targets():
     if PLAN.sweep is None:
         return []
-    return [f"{PLAN.root}/sweeps/{PLAN.sweep.name}/summary.csv"]
+    return [str(paths.sweep(PLAN.root, PLAN.sweep.name) / "summary.csv")]
 
 
 def expert_gpus():
@@ -83,7 +96,7 @@ def grpo_init(wildcards):
     """GRPO starts from the task's SFT checkpoint (grpo.init=sft, the paper) or the base."""
     if CFG.grpo.init != "sft":
         return []
-    return [stage_file(wildcards, "sft", "checkpoints/{task}/sft")]
+    return [stage_file(wildcards, "sft", paths.CHECKPOINT, stage="sft")]
 
 
 def evaluation(wildcards):
@@ -92,11 +105,13 @@ def evaluation(wildcards):
 
 def evaluation_inputs(wildcards):
     """The panel, and the weights the evaluated policy serves."""
-    found = [stage_file(wildcards, "layouts", "layouts/{task}/test.meta.json")]
+    found = [stage_file(wildcards, "layouts", paths.LAYOUTS, "test.meta.json")]
     job = evaluation(wildcards)
     if job.checkpoint:
         train_task, stage = job.checkpoint
-        found.append(stage_file(wildcards, stage, f"checkpoints/{train_task}/{stage}"))
+        found.append(
+            stage_file(wildcards, stage, paths.CHECKPOINT, stage=stage, task=train_task)
+        )
     elif job.model:
         found += local_model(wildcards, job.model)
     return found
@@ -116,14 +131,17 @@ def evaluation_gpus(wildcards):
 
 def metrics_file(run, evaluation):
     """The file the evaluate rule writes last for `evaluation` in `run`."""
-    return f"{run.roots['evaluate']}/evaluate/{evaluation.model_id}/{evaluation.task}/metrics.json"
+    folder = paths.evaluation(
+        run.roots["evaluate"], evaluation.model_id, evaluation.task
+    )
+    return str(folder / "metrics.json")
 
 
 def report_inputs(wildcards):
     run = run_of(wildcards)
     found = [metrics_file(run, e) for e in PLAN.evaluations_of(run)]
     found += [
-        f"{run.roots[stage]}/checkpoints/{task}/{stage}"
+        str(paths.checkpoint(run.roots[stage], stage, task))
         for task in run.tasks
         for stage in CFG.workflow.stages
     ]

@@ -1,15 +1,15 @@
 # Single-turn datasets from the expert's trajectories: SFT and RL parquet in verl's schemas
-# (src/stgrpo/data/__main__.py).
+# (src/stgrpo/stages/datasets.py).
 
 
 rule datasets:
     input:
         lambda w: stage_file(
-            w, "trajectories", f"trajectories/{CFG.data.expert}/{{task}}.jsonl"
+            w, "trajectories", paths.TRAJECTORIES, expert=CFG.data.expert
         ),
     output:
-        multiext(
-            "{root}/datasets/{task}/",
+        out(
+            paths.DATASETS,
             "sft_train.parquet",
             "sft_val.parquet",
             "rl_train.parquet",

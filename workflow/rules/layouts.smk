@@ -1,11 +1,11 @@
 # Kitchen layouts from seeds: train layouts and the held-out test panel, each with its
-# optimal plan length (src/stgrpo/expert/layouts.py).
+# optimal plan length (src/stgrpo/stages/layouts.py).
 
 
 rule layouts:
     output:
-        multiext(
-            "{root}/layouts/{task}/",
+        out(
+            paths.LAYOUTS,
             "train.jsonl",
             "train.meta.json",
             "test.jsonl",

@@ -1,10 +1,10 @@
-# The locally built tiny model and tokenizer (src/stgrpo/models/tiny.py); hub models
-# (Qwen2.5, Llama) need no job.
+# The locally built tiny model and tokenizer, pretrained on kitchen text
+# (src/stgrpo/stages/model.py); hub models (Qwen2.5, Llama) need no job.
 
 
 rule model:
     output:
-        directory("{root}/models/{name}"),
+        directory(out(paths.MODEL)),
     log:
         "{root}/logs/model/{name}.log",
     benchmark:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig
 
+from stgrpo.config import checkpoint_dir
 from stgrpo.evaluate import eval_dir
 from stgrpo.io import atomic_open, read_jsonl
-from stgrpo.train.settings import stage_dir
 
 
 def _pyplot():
@@ -98,7 +98,7 @@ def training_curves(cfg: DictConfig, stem: Path) -> list[Path]:
     signals = {"sft": "loss", "grpo": "reward_mean"}
     for ax, stage in zip(axes[0], stages, strict=False):
         for task in cfg.tasks:
-            path = stage_dir(cfg, stage, task) / "metrics.csv"
+            path = checkpoint_dir(cfg, stage, task) / "metrics.csv"
             if not path.is_file():
                 continue
             rows = pd.read_csv(path)

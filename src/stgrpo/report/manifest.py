@@ -12,11 +12,11 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from stgrpo.config import stage_root
+from stgrpo import paths
+from stgrpo.config import checkpoint_dir, stage_root
 from stgrpo.data.prompts import template_hash
 from stgrpo.io import sha256_file
 from stgrpo.report.stage_times import read_benchmarks
-from stgrpo.train.settings import stage_dir
 from stgrpo.workflow import READS, STAGES, config_hash
 
 PACKAGES = (
@@ -76,21 +76,19 @@ def sha256(path: Path) -> str | None:
 def data_hashes(cfg: DictConfig) -> dict:
     found = {}
     for task in cfg.tasks:
-        layouts = stage_root(cfg, "layouts") / "layouts" / task
+        layouts = paths.layouts(stage_root(cfg, "layouts"), task)
         entry = {
             f"{split}_panel_hash": _json(layouts / f"{split}.meta.json").get("panel_hash")
             for split in ("train", "test")
         }
-        trajectories = (
-            stage_root(cfg, "trajectories") / "trajectories" / cfg.data.expert / f"{task}.jsonl"
-        )
+        trajectories = paths.trajectories(stage_root(cfg, "trajectories"), cfg.data.expert, task)
         entry["trajectories_sha256"] = sha256(trajectories)
-        datasets = _json(stage_root(cfg, "datasets") / "datasets" / task / "manifest.json")
+        datasets = _json(paths.datasets(stage_root(cfg, "datasets"), task) / "manifest.json")
         entry["datasets"] = {
             name: info.get("sha256") for name, info in (datasets.get("files") or {}).items()
         }
         for stage in cfg.workflow.stages:
-            summary = stage_dir(cfg, stage, task) / "summary.json"
+            summary = checkpoint_dir(cfg, stage, task) / "summary.json"
             entry[f"{stage}_fingerprint"] = _json(summary).get("fingerprint")
         found[task] = entry
     return found

@@ -1,6 +1,6 @@
-"""A sweep's summary (the `sweep_summary` stage): one row per point, task and trained stage.
+"""A sweep's summary (the `sweep` stage): one row per point, task and trained stage.
 
-`collect` reads each point's evaluations (`{results_dir}/sweeps/{sweep}/{point}/evaluate/...`) and
+`collect` reads each point's evaluations (`{results_dir}/sweep/{sweep}/{point}/evaluate/...`) and
 training summaries into one frame; `plot` draws SR with 95% intervals against the grid's
 first key.
 """
@@ -13,10 +13,9 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from stgrpo.config import ConfigError, StageError, require
+from stgrpo.config import ConfigError, StageError, checkpoint_dir, require
 from stgrpo.evaluate import eval_dir
 from stgrpo.report.figures import _pyplot, save
-from stgrpo.train.settings import stage_dir
 from stgrpo.workflow import (
     own_task_evaluations,
     point_root,
@@ -49,7 +48,7 @@ def collect(cfg: DictConfig) -> pd.DataFrame:
             if not path.is_file():
                 raise StageError(f"{path} not found: the sweep point has not run")
             metrics = json.loads(path.read_text())
-            summary = stage_dir(point_cfg, stage, task) / "summary.json"
+            summary = checkpoint_dir(point_cfg, stage, task) / "summary.json"
             after = (
                 json.loads(summary.read_text()).get("validation_after") or {}
                 if summary.is_file()

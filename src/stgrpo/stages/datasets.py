@@ -16,6 +16,7 @@ import logging
 
 from omegaconf import DictConfig, ListConfig
 
+from stgrpo import paths
 from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root, to_yaml
 from stgrpo.data.datasets import RL_SCHEMA, SFT_SCHEMA, rows, split_layouts, write_parquet
 from stgrpo.data.prompts import TEMPLATES, template_hash, template_option
@@ -51,7 +52,7 @@ def main(cfg: DictConfig) -> None:
         raise ConfigError(
             f"config key 'data.recoveries_in' may hold only 'sft' and 'rl', got {unknown}"
         )
-    source = stage_root(cfg, "trajectories") / "trajectories" / expert / f"{task}.jsonl"
+    source = paths.trajectories(stage_root(cfg, "trajectories"), expert, task)
     records = read_trajectories(source)
     if not records:
         raise StageError(f"{source}: no steps")
@@ -67,7 +68,7 @@ def main(cfg: DictConfig) -> None:
         "train": [r for r in plain if r["layout"] not in val_layouts],
         "val": [r for r in plain if r["layout"] in val_layouts],
     }
-    out = stage_root(cfg, "datasets") / "datasets" / task
+    out = paths.datasets(stage_root(cfg, "datasets"), task)
     manifest = {
         "task": task,
         "source": str(source),

@@ -27,7 +27,16 @@ from pathlib import Path
 from omegaconf import DictConfig
 from tqdm import tqdm
 
-from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root, to_yaml
+from stgrpo import paths
+from stgrpo.config import (
+    ConfigError,
+    StageError,
+    checkpoint_dir,
+    require,
+    run_cli,
+    stage_root,
+    to_yaml,
+)
 from stgrpo.data.prompts import TEMPLATES, template_hash
 from stgrpo.evaluate import eval_dir
 from stgrpo.evaluate.metrics import summarise_episodes
@@ -38,7 +47,6 @@ from stgrpo.kitchen.layout import read_layout_records
 from stgrpo.kitchen.tasks import TASKS, get_task
 from stgrpo.models.backends import backend_from_config, sampling_from_config
 from stgrpo.rollout import ChatPolicy, Episode, Policy, play, start_episode
-from stgrpo.train.settings import stage_dir
 
 log = logging.getLogger("stgrpo.evaluate")
 POLICIES = ("checkpoint", "base", "planner", "random", "expert")
@@ -56,7 +64,7 @@ def model_id(cfg: DictConfig) -> str:
 
 def load_panel(results: Path, task: str):
     """(layouts with optimal lengths, panel hash), checked against the panel's meta file."""
-    path = results / "layouts" / task / "test.jsonl"
+    path = paths.layouts(results, task) / "test.jsonl"
     meta_path = path.with_name("test.meta.json")
     if not meta_path.is_file():
         raise StageError(f"{meta_path} not found: run the layouts stage for {task} first")
@@ -99,7 +107,7 @@ def make_policy(cfg: DictConfig) -> Policy:
     if e.policy == "expert":  # the LLM expert as configured (expert=llm), sampling included
         return chat_policy(cfg, "expert", require(cfg, "expert.model", str))
     if e.policy == "checkpoint":
-        model = stage_dir(cfg, e.stage, e.train_task)
+        model = checkpoint_dir(cfg, e.stage, e.train_task)
         if not (model / "config.json").is_file():
             raise StageError(f"checkpoint {model} not found (train {e.train_task} {e.stage} first)")
     else:

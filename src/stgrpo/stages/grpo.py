@@ -3,7 +3,7 @@
     python -m stgrpo.stages.grpo task=burger [grpo=paper] [grpo.kl_coef=0.01 ...]
 
 starts from the task's SFT checkpoint (`grpo.init=sft`, the paper) or from `model.path`
-(`grpo.init=base`); writes `{results_dir}/checkpoints/{task}/grpo/` like the sft stage.
+(`grpo.init=base`); writes `{results_dir}/grpo/{task}/` like the sft stage.
 The engine (`grpo.engine`: trl | verl) is a config key.
 """
 

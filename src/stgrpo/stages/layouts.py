@@ -13,6 +13,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from stgrpo import paths
 from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root
 from stgrpo.expert.layouts import ON_UNSOLVABLE, SPLITS, SplitSpec, build_split, write_split
 from stgrpo.kitchen.tasks import TASKS
@@ -30,7 +31,7 @@ def main(cfg: DictConfig) -> None:
         missing = [f for f in spec.files if not Path(f).is_file()]
         if missing:
             raise ConfigError(f"layouts: Robotouille file(s) not found: {missing}")
-    directory = stage_root(cfg, "layouts") / "layouts" / task
+    directory = paths.layouts(stage_root(cfg, "layouts"), task)
     built = {}
     exclude: set[str] = set()
     for split in SPLITS:  # train first: test excludes every train hash

@@ -2,7 +2,7 @@
 
     python -m stgrpo.stages.model [model=tiny] [model.build.hidden_size=256 ...]
 
-writes `model.path` (default `{results_dir}/models/tiny/`) in Hugging Face format
+writes `model.path` (default `{results_dir}/model/tiny/`) in Hugging Face format
 (stgrpo.models.tiny says what the tokenizer and the weights are built from).
 """
 

@@ -3,11 +3,11 @@
     python -m stgrpo.stages.report experiment=demo
 
 reads every evaluation the experiment's plan lists (`{paths.evaluate}/evaluate/{model}/{task}/
-metrics.json`, episodes and training metrics) and writes, under `{results_dir}`:
-`tables/results.csv` (one row per evaluation: the source of every table),
-`tables/table{1..4}.{csv,md,tex}` and `tables/table{1..4}_vs_paper.{csv,md}`,
-`tables/stage_times.{csv,md}` (seconds and memory per stage),
-`figures/*.{png,pdf}`, `manifest.json` and `report.md`.
+metrics.json`, episodes and training metrics) and writes, under `{results_dir}/report/`:
+`results.csv` (one row per evaluation: the source of every table),
+`table{1..4}.{csv,md,tex}` and `table{1..4}_vs_paper.{csv,md}`, `grpo_gain.{csv,md}`,
+`stage_times.{csv,md}` (seconds and memory per stage), `figures/*.{png,pdf}`,
+`report.md` and, last, `manifest.json`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig
 
+from stgrpo import paths
 from stgrpo.config import require, run_cli
 from stgrpo.evaluate import eval_dir
 from stgrpo.io import write_json, write_text
@@ -56,7 +57,7 @@ def write_table(
 def main(cfg: DictConfig) -> None:
     root = Path(require(cfg, "results_dir", str))
     results = tables.collect(cfg)  # fails naming the first missing evaluation
-    out = root / "tables"
+    out = paths.report(root)
     write_text(out / "results.csv", results.to_csv(index=False))
     table1 = tables.table1(cfg, results)
     gains = grpo_gain(cfg)
@@ -81,16 +82,16 @@ def main(cfg: DictConfig) -> None:
         )
     times = stage_table(read_benchmarks(benchmark_folders(cfg)), list(STAGES))
     write_table(out / "stage_times", times, latex=False)
-    pictures = root / "figures"
+    pictures = paths.figures(root)
     figures.sr_bars(table1, list(cfg.tasks), pictures / "sr_by_model")
     figures.sr_heatmap(
         matrices["sr"], f"SR of {cfg.workflow.matrix} models", pictures / "sr_matrix"
     )
     figures.training_curves(cfg, pictures / "training_curves")
     figures.steps_to_optimal(cfg, table1, pictures / "steps_to_optimal")
-    write_text(root / "report.md", markdown_report(cfg, root))
-    write_json(root / "manifest.json", build_manifest(cfg, PROJECT))  # last: marks it done
-    log.info("report: %d evaluations -> %s", len(results), root)
+    write_text(out / "report.md", markdown_report(cfg, out))
+    write_json(out / "manifest.json", build_manifest(cfg, PROJECT))  # last: marks it done
+    log.info("report: %d evaluations -> %s", len(results), out)
 
 
 def grpo_gain(cfg: DictConfig) -> pd.DataFrame | None:
@@ -110,7 +111,7 @@ def grpo_gain(cfg: DictConfig) -> pd.DataFrame | None:
     return gain.gain_table(differences, seed=cfg.seed)
 
 
-def markdown_report(cfg: DictConfig, root: Path) -> str:
+def markdown_report(cfg: DictConfig, out: Path) -> str:
     """Every table beside the paper's, the figures, and one episode strip per task."""
     parts = [
         f"# stgrpo results: experiment `{cfg.exp}`",
@@ -119,7 +120,7 @@ def markdown_report(cfg: DictConfig, root: Path) -> str:
         "`ours / paper` in the comparisons; — where undefined or not in the paper.",
         "",
     ]
-    tables_dir = root / "tables"
+    tables_dir = out
     for number in (1, 2, 3, 4):
         parts += [
             f"## {TITLES[number]}",
@@ -158,7 +159,7 @@ def markdown_report(cfg: DictConfig, root: Path) -> str:
         folder = eval_dir(cfg, model, task)
         for kind in ("success", "failure"):
             if (folder / f"{kind}.png").is_file():
-                rel = os.path.relpath(folder / f"{kind}.png", root)
+                rel = os.path.relpath(folder / f"{kind}.png", out)
                 parts += [f"{task}, {kind}:", "", f"![{task} {kind}]({rel})", ""]
     return "\n".join(parts)
 

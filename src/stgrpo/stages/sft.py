@@ -3,7 +3,7 @@
     python -m stgrpo.stages.sft task=burger [sft=paper] [sft.epochs=5 ...]
 
 reads `{results_dir}/datasets/{task}/` and `model.path`; writes the Hugging Face checkpoint
-`{results_dir}/checkpoints/{task}/sft/` with metrics, summary, config and learning curve
+`{results_dir}/sft/{task}/` with metrics, summary, config and learning curve
 (stgrpo.train.outputs). The engine (`sft.engine`: trl | verl) is a config key.
 """
 

@@ -13,6 +13,7 @@ import logging
 
 from omegaconf import DictConfig
 
+from stgrpo import paths
 from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root, to_yaml
 from stgrpo.expert.recipe import NotARecipeError, read_recipe
 from stgrpo.expert.trajectories import (
@@ -122,7 +123,7 @@ def main(cfg: DictConfig) -> None:
             read_recipe(TASKS[task].goal)
         except NotARecipeError as exc:
             raise ConfigError(f"expert=recipe cannot cook task {task!r}: {exc}") from None
-    source = stage_root(cfg, "layouts") / "layouts" / task / "train.jsonl"
+    source = paths.layouts(stage_root(cfg, "layouts"), task) / "train.jsonl"
     layouts = [
         (layout, record.get("optimal_steps")) for layout, record in read_layout_records(source)
     ]
@@ -138,10 +139,11 @@ def main(cfg: DictConfig) -> None:
         raise StageError(
             f"{name} expert: no trajectory of {task} was kept ({summary['attempts']} attempts)"
         )
-    out = stage_root(cfg, "trajectories") / "trajectories" / name
-    write_trajectories(out / f"{task}.jsonl", records)
-    write_json(out / f"{task}.summary.json", summary)
-    write_text(out / f"{task}.config.yaml", to_yaml(cfg))
+    root = stage_root(cfg, "trajectories")
+    out = paths.trajectories(root, name, task)
+    write_trajectories(out, records)
+    write_json(paths.path(root, paths.TRAJECTORY_SUMMARY, expert=name, task=task), summary)
+    write_text(out.with_suffix(".config.yaml"), to_yaml(cfg))
     log.info(
         "%s %s: kept %d of %d, mean length %s (optimal %s)",
         name,

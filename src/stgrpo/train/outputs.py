@@ -1,13 +1,13 @@
 """Where a training stage writes, and how a killed run resumes without mixing runs.
 
-    checkpoints/{task}/{stage}/          the finished Hugging Face checkpoint (declared output)
+    {stage}/{task}/                      the finished Hugging Face checkpoint (declared output)
         config.json, model.safetensors, tokenizer files ...
         metrics.jsonl, metrics.csv       one row per logged step (loss, reward, KL, val_*)
         summary.json                     engine, steps, wall time, validation before/after,
                                          the run's fingerprint, inputs
         config.yaml                      the resolved config
         curve.png                        the learning curve
-    checkpoints/{task}/{stage}.partial/  the engine's resumable checkpoints while it runs
+    {stage}/{task}.partial/              the engine's resumable checkpoints while it runs
 
 A run's fingerprint hashes everything that decides its result (stage settings, model,
 prompt, seed, input dataset, initial checkpoint). A restarted job resumes from the last

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from stgrpo.config import ConfigError, require, stage_root
+from stgrpo.config import ConfigError, checkpoint_dir, require
 from stgrpo.kitchen.tasks import TASKS
 
 ENGINES = ("trl", "verl")
@@ -183,16 +183,8 @@ def _check_batches(s: StageSettings) -> None:
         )
 
 
-def stage_dir(cfg: DictConfig, stage: str, task: str | None = None) -> Path:
-    """`{paths.<stage>}/checkpoints/{task}/{stage}`: the finished Hugging Face checkpoint
-    (of `cfg.task` unless another task is named)."""
-    return stage_root(cfg, stage) / "checkpoints" / (task or cfg.task) / stage
-
-
-def dataset_dir(cfg: DictConfig) -> Path:
-    return stage_root(cfg, "datasets") / "datasets" / cfg.task
-
-
 def tensorboard_dir(cfg: DictConfig, stage: str) -> Path:
-    """`{paths.<stage>}/tensorboard/{task}/{stage}` (when `train.report_to` has tensorboard)."""
-    return stage_root(cfg, stage) / "tensorboard" / cfg.task / stage
+    """`{paths.<stage>}/{stage}/{task}.tensorboard` (when `train.report_to` has tensorboard):
+    beside the checkpoint, not in it, since the checkpoint folder appears in one rename."""
+    folder = checkpoint_dir(cfg, stage)
+    return folder.with_name(folder.name + ".tensorboard")

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from stgrpo.config import ConfigError, StageError, require, to_yaml
+from stgrpo import paths
+from stgrpo.config import ConfigError, StageError, checkpoint_dir, require, stage_root, to_yaml
 from stgrpo.io import sha256_file, write_json, write_text
 from stgrpo.train.outputs import RunFolder, fingerprint, metric_rows, plot_curve, write_metrics
-from stgrpo.train.settings import StageSettings, dataset_dir, read_settings, stage_dir
+from stgrpo.train.settings import StageSettings, read_settings
 from stgrpo.train.validate import load_validation
 
 log = logging.getLogger("stgrpo.train")
@@ -28,7 +29,7 @@ def run_stage(cfg: DictConfig, stage: str) -> None:
     s = read_settings(cfg, stage)
     train_cfg = require(cfg, "train", DictConfig)
     _check_report_to(train_cfg)
-    data = dataset_dir(cfg)
+    data = paths.datasets(stage_root(cfg, "datasets"), cfg.task)
     manifest = _dataset_manifest(data, stage)
     init, init_id = initial_model(cfg, s)
     if s.engine == "trl":
@@ -48,7 +49,7 @@ def run_stage(cfg: DictConfig, stage: str) -> None:
             "validation": [train_cfg.val_max_prompts, train_cfg.val_max_tokens],
         }
     )
-    folder = RunFolder(stage_dir(cfg, stage), run_id)
+    folder = RunFolder(checkpoint_dir(cfg, stage), run_id)
     if s.engine == "verl" and train_cfg.dry_run:
         engine.print_plan(s, cfg, init, data, folder)
         return
@@ -98,7 +99,7 @@ def run_stage(cfg: DictConfig, stage: str) -> None:
 def initial_model(cfg: DictConfig, s: StageSettings) -> tuple[str, str]:
     """(path or hub name to start from, its identity for the run fingerprint)."""
     if s.stage == "grpo" and s.init == "sft":
-        sft = stage_dir(cfg, "sft")
+        sft = checkpoint_dir(cfg, "sft")
         summary = sft / "summary.json"
         if not (sft / "config.json").is_file() or not summary.is_file():
             raise StageError(

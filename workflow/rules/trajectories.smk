@@ -1,13 +1,13 @@
-# Expert trajectories on the train layouts: the optimal planner, or LLM rejection sampling
-# (src/stgrpo/expert/__main__.py).
+# Expert trajectories on the train layouts: the planner, the recipe expert or LLM rejection
+# sampling (src/stgrpo/stages/trajectories.py).
 
 
 rule trajectories:
     input:
-        lambda w: stage_file(w, "layouts", "layouts/{task}/train.jsonl"),
+        lambda w: stage_file(w, "layouts", paths.LAYOUTS, "train.jsonl"),
     output:
-        "{root}/trajectories/{expert}/{task}.jsonl",
-        "{root}/trajectories/{expert}/{task}.summary.json",
+        out(paths.TRAJECTORIES),
+        out(paths.TRAJECTORY_SUMMARY),
     log:
         "{root}/logs/trajectories/{expert}/{task}.log",
     benchmark:

@@ -1,25 +1,24 @@
-"""The `sweep_summary` stage: one row per sweep point, task and trained stage, and a plot.
+"""The `sweep` stage: one row per sweep point, task and trained stage, and a plot.
 
-    python -m stgrpo.stages.sweep_summary experiment=demo sweep=grpo_lr_kl
+    python -m stgrpo.stages.sweep experiment=demo sweep=grpo_lr_kl
 
-writes `{results_dir}/sweeps/{sweep}/summary.{csv,md}` and `summary.{png,pdf}`
-(stgrpo.report.sweep reads the points' evaluations and training summaries).
+writes `{results_dir}/sweep/{sweep}/summary.{csv,md}` and `summary.{png,pdf}`, beside the
+points' own run folders (stgrpo.report.sweep reads their evaluations and training summaries).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from omegaconf import DictConfig
 
-from stgrpo.config import run_cli
+from stgrpo import paths
+from stgrpo.config import require, run_cli
 from stgrpo.io import write_text
 from stgrpo.report.sweep import collect, plot
 
 
 def main(cfg: DictConfig) -> None:
     frame = collect(cfg)
-    out = Path(cfg.results_dir) / "sweeps" / cfg.sweep.name
+    out = paths.sweep(require(cfg, "results_dir", str), cfg.sweep.name)
     plot(frame, list(cfg.sweep.grid), out / "summary")
     write_text(out / "summary.md", frame.to_markdown(index=False, disable_numparse=True) + "\n")
     write_text(out / "summary.csv", frame.to_csv(index=False))  # last: marks it done
