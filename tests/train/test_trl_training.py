@@ -23,6 +23,11 @@ HF_FILES = {"config.json", "model.safetensors", "tokenizer.json", "generation_co
 OUR_FILES = {"metrics.jsonl", "metrics.csv", "summary.json", "config.yaml", "curve.png"}
 
 
+def _partial(folder):
+    """The resumable work folder beside a checkpoint folder (stgrpo.train.outputs)."""
+    return folder.with_name(folder.name + ".partial")
+
+
 def _folder(overrides, stage) -> Path:
     root = Path(overrides[0].split("=", 1)[1])
     return root / stage / "cheese_sandwich"
@@ -36,7 +41,7 @@ def test_sft_then_grpo_write_loadable_checkpoints_and_metrics(fresh_run):
     sft_main(compose(fresh_run))
     sft = _folder(fresh_run, "sft")
     assert {p.name for p in sft.iterdir()} >= HF_FILES | OUR_FILES
-    assert not sft.with_name("sft.partial").exists()  # resumable state is removed once done
+    assert not _partial(sft).exists()  # resumable state is removed once done
     summary = json.loads((sft / "summary.json").read_text())
     assert summary["steps"] == 4 and summary["engine"] == "trl"
     assert summary["validation_before"]["step"] == 0 and summary["validation_after"]["step"] == 4
@@ -70,7 +75,7 @@ def test_same_seed_gives_identical_weights(fresh_run, tmp_path):
     import shutil
 
     shutil.copytree(
-        _folder(fresh_run, "sft").parents[2] / "datasets", tmp_path / "again" / "datasets"
+        _folder(fresh_run, "sft").parents[1] / "datasets", tmp_path / "again" / "datasets"
     )
     sft_main(compose(fresh_run))
     sft_main(compose(other))
@@ -98,7 +103,7 @@ def test_a_killed_run_resumes_from_its_last_checkpoint_and_matches(
         _crash_at_step(patch, 3)
         with pytest.raises(KeyboardInterrupt):
             sft_main(compose(fresh_run))
-    assert not sft.exists() and (sft.with_name("sft.partial") / "checkpoint-2").is_dir()
+    assert not sft.exists() and (_partial(sft) / "checkpoint-2").is_dir()
     with caplog.at_level(logging.INFO, logger="stgrpo.train"):
         sft_main(compose(fresh_run))
     assert "resuming from" in caplog.text and "checkpoint-2" in caplog.text
@@ -137,7 +142,7 @@ def test_a_changed_config_never_resumes_the_old_run(fresh_run, monkeypatch, capl
 def test_bad_sft_config_fails_before_training(fresh_run, extra, error, message):
     with pytest.raises(error, match=re.escape(message)):
         sft_main(compose([*fresh_run, *extra]))
-    assert not _folder(fresh_run, "sft").with_name("sft.partial").exists()
+    assert not _partial(_folder(fresh_run, "sft")).exists()
 
 
 @pytest.mark.parametrize(
@@ -157,7 +162,7 @@ def test_bad_sft_config_fails_before_training(fresh_run, extra, error, message):
 def test_bad_grpo_config_fails_before_training(fresh_run, extra, error, message):
     with pytest.raises(error, match=re.escape(message)):
         grpo_main(compose([*fresh_run, *extra]))
-    assert not _folder(fresh_run, "grpo").with_name("grpo.partial").exists()
+    assert not _partial(_folder(fresh_run, "grpo")).exists()
 
 
 def test_cli_reports_a_missing_sft_checkpoint_in_one_line(fresh_run):
@@ -176,7 +181,7 @@ def test_a_killed_grpo_run_resumes_too(fresh_run, monkeypatch, caplog):
         _crash_at_step(patch, 2)
         with pytest.raises(KeyboardInterrupt):
             grpo_main(compose(fresh_run))
-    assert (grpo.with_name("grpo.partial") / "checkpoint-1").is_dir()
+    assert (_partial(grpo) / "checkpoint-1").is_dir()
     with caplog.at_level(logging.INFO, logger="stgrpo.train"):
         grpo_main(compose(fresh_run))
     assert "checkpoint-1" in caplog.text

@@ -29,6 +29,11 @@ STEPS = 4  # FAST: sft.max_steps=4, a checkpoint every 2 steps
 VERL_SFT = ["sft.engine=verl", "sft.gpus=0", "train.keep_checkpoints=true"]
 
 
+def _partial(folder):
+    """The resumable work folder beside a checkpoint folder (stgrpo.train.outputs)."""
+    return folder.with_name(folder.name + ".partial")
+
+
 def _root(overrides) -> Path:
     return Path(overrides[0].split("=", 1)[1])
 
@@ -72,7 +77,7 @@ def test_verl_trains_the_tiny_model_on_cpu(verl_sft, tiny_model):
 def test_metrics_csv_is_read_from_verls_file_logger(verl_sft):
     """verl's `file` logger writes {"step", "data"} lines with `train/loss`, `train/lr` and
     `val/loss`: metrics.csv has them as loss, lr and val_loss at every step."""
-    work = _final(verl_sft).with_name("sft.partial")
+    work = _partial(_final(verl_sft))
     lines = [
         json.loads(line)
         for line in (work / "metrics.attempt-1.jsonl").read_text().splitlines()
@@ -97,7 +102,7 @@ def test_the_merge_reads_verls_last_checkpoint(verl_sft):
     needs (the shards, fsdp_config.json, the huggingface/ config) and the merge gave
     the stage's weights."""
     cfg = compose(verl_sft)
-    work = _final(verl_sft).with_name("sft.partial")
+    work = _partial(_final(verl_sft))
     checkpoint = verl_engine.latest_checkpoint(read_settings(cfg, "sft"), work)
     assert checkpoint == work / f"global_step_{STEPS}"
     assert (checkpoint / "fsdp_config.json").is_file()
@@ -153,7 +158,7 @@ def test_a_killed_verl_run_resumes_from_its_last_checkpoint(verl_sft, tmp_path):
     shutil.copytree(_root(verl_sft), tmp_path, dirs_exist_ok=True)
     overrides = [f"results_dir={tmp_path}", *verl_sft[1:]]
     final = _final(overrides)
-    work = final.with_name("sft.partial")
+    work = _partial(final)
     shutil.rmtree(final)
     shutil.rmtree(work / f"global_step_{STEPS}")
     (work / verl_engine.TRACKER).write_text("2")

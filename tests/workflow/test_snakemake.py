@@ -152,6 +152,13 @@ with SnakemakeApi(OutputSettings()) as api:
 """
 
 
+def test_no_rule_names_a_conda_environment_that_lacks_stgrpo():
+    """A rule's `conda:` file would be built without the package its command imports; jobs
+    run in the environment Snakemake runs in (said in workflow/Snakefile)."""
+    rules = [PROJECT / "workflow" / "Snakefile", *(PROJECT / "workflow" / "rules").glob("*.smk")]
+    assert [str(f) for f in rules if re.search(r"^\s*conda:", f.read_text(), re.M)] == []
+
+
 def test_only_the_cheap_summary_rules_stay_off_the_cluster(tmp_path):
     run = subprocess.run(
         [sys.executable, "-c", LOCALRULES, str(SNAKEFILE), str(tmp_path)],

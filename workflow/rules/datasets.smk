@@ -21,8 +21,6 @@ rule datasets:
     benchmark:
         "{root}/benchmarks/datasets/{task}.tsv"
     priority: 10  # the training chain before the evaluations
-    conda:
-        "../../environment.yml"
     resources:
         mem_mb=2000,
         runtime=10,

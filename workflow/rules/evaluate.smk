@@ -12,8 +12,6 @@ rule evaluate:
         "{root}/logs/evaluate/{model_id}/{task}.log",
     benchmark:
         "{root}/benchmarks/evaluate/{model_id}/{task}.tsv"
-    conda:
-        "../../environment.yml"
     resources:
         mem_mb=8000,
         runtime=60,

@@ -16,8 +16,6 @@ rule layouts:
     benchmark:
         "{root}/benchmarks/layouts/{task}.tsv"
     priority: 10  # the training chain before the evaluations
-    conda:
-        "../../environment.yml"
     threads: CFG.layouts.workers
     resources:
         mem_mb=4000,

@@ -10,8 +10,6 @@ rule model:
     benchmark:
         "{root}/benchmarks/model/{name}.tsv"
     priority: 10  # the training chain before the evaluations
-    conda:
-        "../../environment.yml"
     threads: CFG.model.get("threads", 1)
     resources:
         mem_mb=2000,

@@ -58,8 +58,6 @@ rule report:
         "{root}/report/manifest.json",
     log:
         "{root}/logs/report.log",
-    conda:
-        "../../environment.yml"
     resources:
         mem_mb=2000,
         runtime=10,

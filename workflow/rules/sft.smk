@@ -14,8 +14,6 @@ rule sft:
     benchmark:
         "{root}/benchmarks/sft/{task}.tsv"
     priority: 10  # the training chain before the evaluations
-    conda:
-        "../../environment.yml"
     threads: CFG.train.threads
     resources:
         mem_mb=8000,

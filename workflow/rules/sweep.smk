@@ -13,8 +13,6 @@ rule sweep:
         ),
     log:
         "{root}/logs/sweep/{sweep}.log",
-    conda:
-        "../../environment.yml"
     resources:
         mem_mb=2000,
         runtime=10,

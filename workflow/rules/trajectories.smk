@@ -13,8 +13,6 @@ rule trajectories:
     benchmark:
         "{root}/benchmarks/trajectories/{expert}/{task}.tsv"
     priority: 10  # the training chain before the evaluations
-    conda:
-        "../../environment.yml"
     threads: CFG.expert.get("workers", 1)
     resources:
         mem_mb=4000,
