@@ -40,7 +40,7 @@ def out(pattern, /, *names, **fixed):
     """A rule's output: `pattern` (stgrpo.paths) under the `{root}` wildcard, `names`
     appended (files in its folder), `fixed` parts filled in."""
     stem = paths.rule_pattern(pattern, **fixed)
-    return multiext(stem + "/", *names) if names else stem
+    return multiext(f"{stem}/", *names) if names else stem
 
 
 def stage_file(wildcards, stage, pattern, name="", /, **fixed):

@@ -65,4 +65,3 @@ rule report:
         args=cli(),
     shell:
         "python -m stgrpo.stages.report {params.args} > {log} 2>&1"
-

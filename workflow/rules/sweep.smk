@@ -7,7 +7,9 @@ rule sweep:
         sweep_inputs,
     output:
         report(
-            multiext(out(paths.SWEEP) + "/summary", ".csv", ".md", ".png", ".pdf"),
+            out(
+                paths.SWEEP, "summary.csv", "summary.md", "summary.png", "summary.pdf"
+            ),
             category="Sweep",
             caption="../report/sweep.rst",
         ),
