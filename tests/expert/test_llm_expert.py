@@ -15,7 +15,7 @@ from stgrpo.kitchen import World
 from stgrpo.kitchen.env import KitchenEnv
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.models.inference import Sampling
-from stgrpo.rollout.llm_expert import run_llm_expert
+from stgrpo.stages.trajectories import llm_trajectories
 
 
 class ScriptedPolicy:
@@ -71,7 +71,7 @@ def config(*overrides):
 def test_rejection_sampling_keeps_only_successes_that_replay():
     pool = layouts()
     policy = ScriptedPolicy([lay for lay, _ in pool])
-    records, summary = run_llm_expert(config(), "cheese_sandwich", pool, backend=policy)
+    records, summary = llm_trajectories(config(), "cheese_sandwich", pool, backend=policy)
     assert summary["kept"] == 6 and 6 <= summary["attempts"] <= 60
     assert summary["success_rate"] == 6 / summary["attempts"] < 1  # some episodes fail
     by_hash = {lay.content_hash: lay for lay, _ in pool}
@@ -97,11 +97,11 @@ def test_attempt_cap_bounds_the_work_and_same_seed_same_records():
     pool = layouts()
     hopeless = ScriptedPolicy([lay for lay, _ in pool], skill=0.0)
     cfg = config("expert.max_attempts=10", "expert.max_steps=4")
-    records, summary = run_llm_expert(cfg, "cheese_sandwich", pool, backend=hopeless)
+    records, summary = llm_trajectories(cfg, "cheese_sandwich", pool, backend=hopeless)
     assert summary["attempts"] == 10 and summary["kept"] == 0 and records == []
     assert hopeless.calls == 2 * 4  # two waves (8 + 2 episodes), four turns each
     again = [
-        run_llm_expert(
+        llm_trajectories(
             config(), "cheese_sandwich", pool, backend=ScriptedPolicy([lay for lay, _ in pool])
         )[0]
         for _ in range(2)
@@ -121,4 +121,4 @@ def test_attempt_cap_bounds_the_work_and_same_seed_same_records():
 )
 def test_bad_llm_expert_config_names_the_key(override, key):
     with pytest.raises(ConfigError, match=key):
-        run_llm_expert(config(override), "cheese_sandwich", layouts(n=1))
+        llm_trajectories(config(override), "cheese_sandwich", layouts(n=1))

@@ -21,9 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from omegaconf import DictConfig
-
-from stgrpo.config import ConfigError, StageError, require
+from stgrpo.config import StageError
 from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import UnsolvableError, solve
 from stgrpo.io import write_json
@@ -47,29 +45,6 @@ class SplitSpec:
     include_default: bool = False  # the task's default layout first (test panels)
     max_optimal: int | None = None  # longer optimal plans are skipped (None: no limit)
     solve: bool = True  # False: no exact plans, `optimal_steps` is null (train splits only)
-
-    @classmethod
-    def from_config(cls, cfg: DictConfig, split: str) -> SplitSpec:
-        key = f"layouts.{split}"
-        within = cfg.layouts[split].get("within_timeout", False)
-        solve = cfg.layouts[split].get("solve", True)
-        for name, value in (("within_timeout", within), ("solve", solve)):
-            if not isinstance(value, bool):
-                raise ConfigError(f"config key '{key}.{name}' must be true or false, got {value!r}")
-        if not solve and (within or split == "test"):
-            raise ConfigError(
-                f"config key '{key}.solve' must be true for "
-                f"{'the test panel' if split == 'test' else 'within_timeout'} "
-                f"(optimal lengths are needed), got false"
-            )
-        return cls(
-            count=require(cfg, f"{key}.count", int, minimum=0),
-            first_seed=require(cfg, f"{key}.first_seed", int, minimum=0),
-            files=tuple(cfg.layouts[split].get("files") or ()),
-            include_default=bool(cfg.layouts[split].get("include_default", False)),
-            max_optimal=get_task(cfg.task).timeout if within else None,
-            solve=solve,
-        )
 
 
 def optimal_steps(job: tuple[Layout, int]) -> int | str:

@@ -15,18 +15,13 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from omegaconf import DictConfig
 from tqdm import tqdm
 
-from stgrpo.config import ConfigError, require
-from stgrpo.data.prompts import TEMPLATES
 from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import Solution, solve
-from stgrpo.expert.trajectories import episode_records, summarise
 from stgrpo.kitchen.layout import Layout
 from stgrpo.kitchen.text import ActionVocabulary
 from stgrpo.kitchen.world import World
-from stgrpo.models.backends import backend_from_config, sampling_from_config
 from stgrpo.models.inference import ChatBackend, Sampling
 from stgrpo.rollout import ChatPolicy, Episode, play, start_episode
 
@@ -78,56 +73,3 @@ def annotate_optimal(episode: Episode, max_states: int) -> None:
             solution = solve(world, start=state, heuristic=heuristic, max_states=max_states)
         step["optimal_actions"] = [vocabulary.text(a) for a in solution.actions(state)]
         step["steps_to_go"] = solution.steps_to_go[state]
-
-
-def run_llm_expert(
-    cfg: DictConfig,
-    task: str,
-    layouts: list[tuple[Layout, int | None]],
-    backend: ChatBackend | None = None,
-):
-    """The `expert` stage with `expert.kind=llm`: (step records, summary)."""
-    e = cfg.expert
-    target = require(cfg, "expert.target", int, minimum=1)
-    max_attempts = require(cfg, "expert.max_attempts", int, minimum=1)
-    batch_size = require(cfg, "expert.batch_size", int, minimum=1)
-    template = require(cfg, "expert.template", str, choices=sorted(TEMPLATES))
-    max_steps = e.get("max_steps")
-    if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 1):
-        raise ConfigError(
-            f"config key 'expert.max_steps' must be null or a positive integer, got {max_steps!r}"
-        )
-    sampling = sampling_from_config(cfg, "expert")
-    if backend is None:
-        backend = backend_from_config(cfg, "expert", require(cfg, "expert.model", str))
-    kept, attempts, all_turns = sample_trajectories(
-        layouts,
-        backend,
-        target=target,
-        max_attempts=max_attempts,
-        batch_size=batch_size,
-        sampling=sampling,
-        template=template,
-        max_steps=max_steps,
-    )
-    records = []
-    for index, episode in enumerate(kept):
-        if e.get("annotate_optimal", True):
-            annotate_optimal(episode, require(cfg, "expert.max_states", int, minimum=1))
-        records += episode_records(
-            episode.steps,
-            expert=e.name,
-            task=task,
-            layout=episode.layout,
-            episode=index,
-            optimal_steps=episode.optimal_steps,
-            turns=episode.env.steps,
-        )
-    summary = summarise(
-        e.name, task, [(ep.env.steps, ep.optimal_steps) for ep in kept], attempts, skipped=[]
-    )
-    summary["mean_turns_all_attempts"] = sum(all_turns) / len(all_turns) if all_turns else None
-    summary["invalid_turns_kept"] = sum(ep.invalid for ep in kept)
-    if len(kept) < target:
-        log.warning("%s: kept %d of %d wanted after %d attempts", task, len(kept), target, attempts)
-    return records, summary

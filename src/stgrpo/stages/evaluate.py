@@ -45,8 +45,8 @@ from stgrpo.expert.layouts import layout_id, panel_hash
 from stgrpo.io import write_json, write_jsonl, write_text
 from stgrpo.kitchen.layout import read_layout_records
 from stgrpo.kitchen.tasks import TASKS, get_task
-from stgrpo.models.backends import backend_from_config, sampling_from_config
 from stgrpo.rollout import ChatPolicy, Episode, Policy, play, start_episode
+from stgrpo.stages import backend_from_config, sampling_from_config
 
 log = logging.getLogger("stgrpo.evaluate")
 POLICIES = ("checkpoint", "base", "planner", "random", "expert")

@@ -16,14 +16,14 @@ from omegaconf import DictConfig
 from stgrpo import paths
 from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root
 from stgrpo.expert.layouts import ON_UNSOLVABLE, SPLITS, SplitSpec, build_split, write_split
-from stgrpo.kitchen.tasks import TASKS
+from stgrpo.kitchen.tasks import TASKS, get_task
 
 log = logging.getLogger("stgrpo.layouts")
 
 
 def main(cfg: DictConfig) -> None:
     task = require(cfg, "task", str, choices=sorted(TASKS))
-    specs = {split: SplitSpec.from_config(cfg, split) for split in SPLITS}
+    specs = {split: split_spec(cfg, split) for split in SPLITS}
     max_states = require(cfg, "layouts.max_states", int, minimum=1)
     on_unsolvable = require(cfg, "layouts.on_unsolvable", str, choices=ON_UNSOLVABLE)
     workers = require(cfg, "layouts.workers", int, minimum=1)
@@ -48,6 +48,30 @@ def main(cfg: DictConfig) -> None:
             len(built[split][0]),
             _mean(built[split][1]),
         )
+
+
+def split_spec(cfg: DictConfig, split: str) -> SplitSpec:
+    """`layouts.{split}` as a checked SplitSpec (errors name the key)."""
+    key = f"layouts.{split}"
+    within = cfg.layouts[split].get("within_timeout", False)
+    solve = cfg.layouts[split].get("solve", True)
+    for name, value in (("within_timeout", within), ("solve", solve)):
+        if not isinstance(value, bool):
+            raise ConfigError(f"config key '{key}.{name}' must be true or false, got {value!r}")
+    if not solve and (within or split == "test"):
+        raise ConfigError(
+            f"config key '{key}.solve' must be true for "
+            f"{'the test panel' if split == 'test' else 'within_timeout'} "
+            f"(optimal lengths are needed), got false"
+        )
+    return SplitSpec(
+        count=require(cfg, f"{key}.count", int, minimum=0),
+        first_seed=require(cfg, f"{key}.first_seed", int, minimum=0),
+        files=tuple(cfg.layouts[split].get("files") or ()),
+        include_default=bool(cfg.layouts[split].get("include_default", False)),
+        max_optimal=get_task(cfg.task).timeout if within else None,
+        solve=solve,
+    )
 
 
 def _mean(values: list[int | None]) -> float:

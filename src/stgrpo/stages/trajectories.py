@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 
 from stgrpo import paths
 from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root, to_yaml
+from stgrpo.data.prompts import TEMPLATES
 from stgrpo.expert.recipe import NotARecipeError, read_recipe
 from stgrpo.expert.trajectories import (
     TIE_BREAKS,
@@ -28,7 +29,10 @@ from stgrpo.expert.trajectories import (
 from stgrpo.io import write_json, write_text
 from stgrpo.kitchen.layout import Layout, read_layout_records
 from stgrpo.kitchen.tasks import TASKS
+from stgrpo.models.inference import ChatBackend
 from stgrpo.parallel import ordered_map
+from stgrpo.rollout.llm_expert import annotate_optimal, sample_trajectories
+from stgrpo.stages import backend_from_config, sampling_from_config
 
 log = logging.getLogger("stgrpo.expert")
 KINDS = ("planner", "recipe", "llm")
@@ -132,9 +136,7 @@ def main(cfg: DictConfig) -> None:
     if kind in ("planner", "recipe"):
         records, summary = run_planner(cfg, task, layouts)
     else:
-        from stgrpo.rollout.llm_expert import run_llm_expert
-
-        records, summary = run_llm_expert(cfg, task, layouts)
+        records, summary = llm_trajectories(cfg, task, layouts)
     if not records:
         raise StageError(
             f"{name} expert: no trajectory of {task} was kept ({summary['attempts']} attempts)"
@@ -153,6 +155,59 @@ def main(cfg: DictConfig) -> None:
         summary["mean_length"],
         summary["mean_optimal_length"],
     )
+
+
+def llm_trajectories(
+    cfg: DictConfig,
+    task: str,
+    layouts: list[tuple[Layout, int | None]],
+    backend: ChatBackend | None = None,
+):
+    """`expert.kind=llm`: rejection-sampled episodes as (step records, summary)."""
+    e = cfg.expert
+    target = require(cfg, "expert.target", int, minimum=1)
+    max_attempts = require(cfg, "expert.max_attempts", int, minimum=1)
+    batch_size = require(cfg, "expert.batch_size", int, minimum=1)
+    template = require(cfg, "expert.template", str, choices=sorted(TEMPLATES))
+    max_steps = e.get("max_steps")
+    if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 1):
+        raise ConfigError(
+            f"config key 'expert.max_steps' must be null or a positive integer, got {max_steps!r}"
+        )
+    sampling = sampling_from_config(cfg, "expert")
+    if backend is None:
+        backend = backend_from_config(cfg, "expert", require(cfg, "expert.model", str))
+    kept, attempts, all_turns = sample_trajectories(
+        layouts,
+        backend,
+        target=target,
+        max_attempts=max_attempts,
+        batch_size=batch_size,
+        sampling=sampling,
+        template=template,
+        max_steps=max_steps,
+    )
+    records = []
+    for index, episode in enumerate(kept):
+        if e.get("annotate_optimal", True):
+            annotate_optimal(episode, require(cfg, "expert.max_states", int, minimum=1))
+        records += episode_records(
+            episode.steps,
+            expert=e.name,
+            task=task,
+            layout=episode.layout,
+            episode=index,
+            optimal_steps=episode.optimal_steps,
+            turns=episode.env.steps,
+        )
+    summary = summarise(
+        e.name, task, [(ep.env.steps, ep.optimal_steps) for ep in kept], attempts, skipped=[]
+    )
+    summary["mean_turns_all_attempts"] = sum(all_turns) / len(all_turns) if all_turns else None
+    summary["invalid_turns_kept"] = sum(ep.invalid for ep in kept)
+    if len(kept) < target:
+        log.warning("%s: kept %d of %d wanted after %d attempts", task, len(kept), target, attempts)
+    return records, summary
 
 
 if __name__ == "__main__":
