@@ -36,6 +36,7 @@ STAGES = (
     "sweep",
 )
 TRAINED = ("sft", "grpo")  # the stages that write a checkpoint
+# MODEL is also spelled in config/model/tiny.yaml (`model.path`), which YAML cannot import.
 
 LAYOUTS = "layouts/{task}"
 MODEL = "model/{name}"
@@ -71,10 +72,6 @@ def rule_pattern(pattern: str, /, **parts: str) -> str:
 
 def layouts(root: str | Path, task: str) -> Path:
     return path(root, LAYOUTS, task=task)
-
-
-def model(root: str | Path, name: str) -> Path:
-    return path(root, MODEL, name=name)
 
 
 def trajectories(root: str | Path, expert: str, task: str) -> Path:

@@ -46,7 +46,7 @@ def out(pattern, /, *names, **fixed):
 def stage_file(wildcards, stage, pattern, name="", /, **fixed):
     """A file of `stage` as the job's run sees it (shared, or the run's own): `pattern`
     (stgrpo.paths) with the job's wildcards, then `name` inside it."""
-    parts = {name: value for name, value in wildcards.items() if name != "root"}
+    parts = {key: value for key, value in wildcards.items() if key != "root"}
     parts.update(fixed)
     found = paths.path(run_of(wildcards).roots[stage], pattern, **parts)
     return str(found / name) if name else str(found)

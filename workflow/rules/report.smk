@@ -1,7 +1,6 @@
 # Tables 1-4, figures, manifest and report.md from every evaluation of the experiment
 # (src/stgrpo/stages/report.py).
-# The report's files are spelled out here for Snakemake's HTML report (a caption each);
-# they all sit in paths.REPORT.
+# The report's files are named one by one for Snakemake's HTML report (a caption each).
 
 
 rule report:
@@ -9,53 +8,53 @@ rule report:
         report_inputs,
     output:
         report(
-            multiext("{root}/report/table1", ".csv", ".md", ".tex"),
+            out(paths.REPORT, "table1.csv", "table1.md", "table1.tex"),
             category="Tables",
             caption="../report/table1.rst",
         ),
         report(
-            multiext("{root}/report/table2", ".csv", ".md", ".tex"),
+            out(paths.REPORT, "table2.csv", "table2.md", "table2.tex"),
             category="Tables",
             caption="../report/table2.rst",
         ),
         report(
-            multiext("{root}/report/table3", ".csv", ".md", ".tex"),
+            out(paths.REPORT, "table3.csv", "table3.md", "table3.tex"),
             category="Tables",
             caption="../report/table3.rst",
         ),
         report(
-            multiext("{root}/report/table4", ".csv", ".md", ".tex"),
+            out(paths.REPORT, "table4.csv", "table4.md", "table4.tex"),
             category="Tables",
             caption="../report/table4.rst",
         ),
-        "{root}/report/results.csv",
+        out(paths.REPORT, "results.csv"),
         report(
-            "{root}/report/stage_times.csv",
+            out(paths.REPORT, "stage_times.csv"),
             category="Tables",
             caption="../report/stage_times.rst",
         ),
         report(
-            "{root}/report/figures/sr_by_model.png",
+            out(paths.FIGURES, "sr_by_model.png"),
             category="Figures",
             caption="../report/sr_by_model.rst",
         ),
         report(
-            "{root}/report/figures/sr_matrix.png",
+            out(paths.FIGURES, "sr_matrix.png"),
             category="Figures",
             caption="../report/sr_matrix.rst",
         ),
         report(
-            "{root}/report/figures/training_curves.png",
+            out(paths.FIGURES, "training_curves.png"),
             category="Figures",
             caption="../report/training_curves.rst",
         ),
         report(
-            "{root}/report/figures/steps_to_optimal.png",
+            out(paths.FIGURES, "steps_to_optimal.png"),
             category="Figures",
             caption="../report/steps_to_optimal.rst",
         ),
-        "{root}/report/report.md",
-        "{root}/report/manifest.json",
+        out(paths.REPORT, "report.md"),
+        out(paths.REPORT, "manifest.json"),
     log:
         "{root}/logs/report.log",
     resources:
