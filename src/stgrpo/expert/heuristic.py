@@ -22,10 +22,16 @@ take, then keeps the smallest count:
   that carry no counted item are extra, as is a first move with empty hands when nothing
   to take is at the robot's station (the larger of these two counts is added).
 
+* the first take of every item some plan must take needs an action just before it that
+  none of the above counts (a move with empty hands, a wait), unless it follows that item's
+  own cutting, cooking or frying, or is the plan's first action;
+* separately, a goal item still to cook or fry needs its timer's remaining ticks, one per
+  step, then 3 steps to its place: the bound is the larger of the two.
+
 Moves while holding different items are different moves, and each action above is a
 distinct action of any plan, so the count never exceeds the true distance (tests check
-it against breadth-first search). Timers are not counted (waiting is left to the search),
-which keeps the bound admissible but weaker on cooking tasks.
+it against breadth-first search and against exact distances on every reachable state of
+small kitchens).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from stgrpo.kitchen.world import World
 _PROCESS_STATION = {COOKED: "stove", CUT: "board", FRIED: "fryer"}
 ELSEWHERE = -1  # a destination station not yet fixed: one that now holds no goal item
 IMPOSSIBLE = 1 << 20  # the cost of a station choice that no state can realise
+_PROCESSING_KINDS = frozenset(_PROCESS_STATION.values())
 
 
 class _ItemGoal:
@@ -195,6 +202,7 @@ class _Scenario:
         #            clear, process station kind)
         self.goal_of = {}
         self.under = {}  # object -> the object it must sit on
+        self.after_process = {}  # object -> steps after its cooking or frying ends
         self.floor = []  # (object, station) pairs for goal items that must sit on a floor
         # Per goal floor left ELSEWHERE: the stations it may be (it must be emptied first).
         self.open_floors = []
@@ -209,6 +217,15 @@ class _Scenario:
             elif on_station == ELSEWHERE:
                 kind = heuristic.station_kind[g.on_station.index]
                 self.open_floors.append([i for i, k in enumerate(world.station_kinds) if k == kind])
+            destination = station(g.destination)
+            if destination == ELSEWHERE:
+                destination_kind = heuristic.station_kind[g.destination.index]
+            else:
+                destination_kind = None if destination is None else world.station_kinds[destination]
+            # Steps after its processing: take it off, carry it, put it (its place is not there).
+            self.after_process[obj] = 3 * (
+                g.has_location and destination_kind not in (None, g.process_station)
+            )
             self.goal_of[obj] = (
                 g.bits,
                 g.has_location,
@@ -355,7 +372,60 @@ class _Scenario:
         for station, carries in carried_in.items():
             outs = carries - 1 + (robot == station)
             extra += max(0, outs - carried_out.get(station, 0))
-        return cost + max(int(first_move), extra)
+        return max(
+            cost + max(int(first_move), extra, self._first_take_gaps(state, to_take)),
+            self._timer_bound(state, where, kinds),
+        )
+
+    def _first_take_gaps(self, state: State, to_take: set[int]) -> int:
+        """Uncounted actions the first takes force: one before each item's first take.
+
+        The first take of an item on a station needs empty hands there, so the action just
+        before it is a move with empty hands or a wait (neither counted above), or the cut,
+        cook or fry of that same item alone on its station, or nothing (the plan's first
+        action, at the robot's station). A put cannot precede it (it would put that item,
+        which is not held) and every counted move carries something. So each item some plan
+        must take gets a distinct uncounted action, less those that may follow a processing
+        step and one for the start."""
+        kinds, stacks = self.world.station_kinds, state.stacks
+        gaps = sum(
+            1
+            for s, stack in enumerate(stacks)
+            if not (len(stack) == 1 and kinds[s] in _PROCESSING_KINDS)
+            for obj in stack
+            if obj in to_take
+        )
+        if state.held == NOTHING and stacks[state.robot]:
+            gaps -= 1
+        return gaps
+
+    def _timer_bound(self, state: State, where, kinds) -> int:
+        """Steps a goal item's cooking or frying still forces on its own: every step ticks a
+        timer at most once, so the ticks left (the Cook or Fry step itself included, after
+        3 steps to carry it onto its stove, 1 to put it there if held) come before taking
+        it off, carrying it and putting it in place (3, when its place is elsewhere)."""
+        bound = 0
+        for obj, entry in self.goal_of.items():
+            bits, pstation = entry[0], entry[7]
+            missing = bits & ~state.flags[obj] & (COOKED | FRIED)
+            if not missing:
+                continue
+            bit = FRIED if missing & FRIED else COOKED
+            ticks = self.world.fry_ticks[obj] if bit == FRIED else self.world.cook_ticks[obj]
+            kind = "fry" if bit == FRIED else "cook"
+            counted = max(
+                (t.count for t in state.timers if t.item == obj and t.kind == kind and not t.done),
+                default=None,
+            )
+            if counted is None:  # not started: it must first get onto its station
+                if where[obj] >= 0:
+                    left = ticks + (0 if kinds[where[obj]] == pstation else 3)
+                else:
+                    left = ticks + 1  # held: at least put it down there
+            else:
+                left = ticks - counted
+            bound = max(bound, left + self.after_process[obj])
+        return bound
 
     def _processing(self, state: State, bits: int, obj: int) -> int:
         """Cook / Cut / Fry actions `obj` still needs (0 if it has its properties)."""
