@@ -202,7 +202,9 @@ class _Scenario:
         #            clear, process station kind)
         self.goal_of = {}
         self.under = {}  # object -> the object it must sit on
-        self.after_process = {}  # object -> steps after its cooking or frying ends
+        # Goal items that must end cooked or fried: (object, those bits, process station
+        # kind, steps after it), read by `_timer_bound`.
+        self.timed = []
         self.floor = []  # (object, station) pairs for goal items that must sit on a floor
         # Per goal floor left ELSEWHERE: the stations it may be (it must be emptied first).
         self.open_floors = []
@@ -217,15 +219,8 @@ class _Scenario:
             elif on_station == ELSEWHERE:
                 kind = heuristic.station_kind[g.on_station.index]
                 self.open_floors.append([i for i, k in enumerate(world.station_kinds) if k == kind])
-            destination = station(g.destination)
-            if destination == ELSEWHERE:
-                destination_kind = heuristic.station_kind[g.destination.index]
-            else:
-                destination_kind = None if destination is None else world.station_kinds[destination]
-            # Steps after its processing: take it off, carry it, put it (its place is not there).
-            self.after_process[obj] = 3 * (
-                g.has_location and destination_kind not in (None, g.process_station)
-            )
+            if g.bits & (COOKED | FRIED):
+                self.timed.append(_timed_entry(heuristic, g, obj, station(g.destination)))
             self.goal_of[obj] = (
                 g.bits,
                 g.has_location,
@@ -373,11 +368,11 @@ class _Scenario:
             outs = carries - 1 + (robot == station)
             extra += max(0, outs - carried_out.get(station, 0))
         return max(
-            cost + max(int(first_move), extra, self._first_take_gaps(state, to_take)),
+            cost + max(int(first_move), extra, self._first_take_gaps(state, where, to_take)),
             self._timer_bound(state, where, kinds),
         )
 
-    def _first_take_gaps(self, state: State, to_take: set[int]) -> int:
+    def _first_take_gaps(self, state: State, where, to_take: set[int]) -> int:
         """Uncounted actions the first takes force: one before each item's first take.
 
         The first take of an item on a station needs empty hands there, so the action just
@@ -390,10 +385,8 @@ class _Scenario:
         kinds, stacks = self.world.station_kinds, state.stacks
         gaps = sum(
             1
-            for s, stack in enumerate(stacks)
-            if not (len(stack) == 1 and kinds[s] in _PROCESSING_KINDS)
-            for obj in stack
-            if obj in to_take
+            for obj in to_take
+            if not (len(stacks[where[obj]]) == 1 and kinds[where[obj]] in _PROCESSING_KINDS)
         )
         if state.held == NOTHING and stacks[state.robot]:
             gaps -= 1
@@ -405,12 +398,11 @@ class _Scenario:
         3 steps to carry it onto its stove, 1 to put it there if held) come before taking
         it off, carrying it and putting it in place (3, when its place is elsewhere)."""
         bound = 0
-        for obj, entry in self.goal_of.items():
-            bits, pstation = entry[0], entry[7]
-            missing = bits & ~state.flags[obj] & (COOKED | FRIED)
+        for obj, timed_bits, pstation, after in self.timed:
+            missing = timed_bits & ~state.flags[obj]
             if not missing:
                 continue
-            bit = FRIED if missing & FRIED else COOKED
+            bit = FRIED if missing & FRIED else COOKED  # frying is the later step
             ticks = self.world.fry_ticks[obj] if bit == FRIED else self.world.cook_ticks[obj]
             kind = "fry" if bit == FRIED else "cook"
             counted = max(
@@ -424,7 +416,7 @@ class _Scenario:
                     left = ticks + 1  # held: at least put it down there
             else:
                 left = ticks - counted
-            bound = max(bound, left + self.after_process[obj])
+            bound = max(bound, left + after)
         return bound
 
     def _processing(self, state: State, bits: int, obj: int) -> int:
@@ -445,6 +437,19 @@ class _Scenario:
             ):
                 actions += 1
         return actions
+
+
+def _timed_entry(heuristic: AssemblyHeuristic, g: _ItemGoal, obj: int, destination):
+    """`_Scenario.timed`'s entry for a goal item that must end cooked or fried: the steps
+    after it are 3 (take it off, carry it, put it) unless its place is unknown or on the
+    station it is processed on."""
+    world = heuristic.world
+    if destination == ELSEWHERE:
+        destination_kind = heuristic.station_kind[g.destination.index]
+    else:
+        destination_kind = None if destination is None else world.station_kinds[destination]
+    after = 3 * (g.has_location and destination_kind not in (None, g.process_station))
+    return obj, g.bits & (COOKED | FRIED), g.process_station, after
 
 
 def _object(term: Term, binding: dict[int, int]) -> int:
