@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from stgrpo.data.feedback import sample_rejected
 from stgrpo.data.prompts import (
+    answer_thought,
     build_messages,
     format_response,
     template_hash,
@@ -112,10 +113,8 @@ def rows(
                 record.get("progress"),
                 rejected,
             )
-            answer = {
-                "role": "assistant",
-                "content": format_response(record[thought_key], record["action"]),
-            }
+            thought = answer_thought(record[thought_key], record["action"], template)
+            answer = {"role": "assistant", "content": format_response(thought, record["action"])}
             sft.append(
                 {
                     "messages": [*prompt, answer],

@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from stgrpo.kitchen.domain import ACTION_TEMPLATES
+
 VALID_ACTIONS_HEADER = "\n\nValid Actions:\n"
 GOAL_HEADER = "\n\nGoal: "
 
@@ -63,6 +65,18 @@ _USER_DISH_V3 = "Recipe: {goal}\n{progress}\n{state}"
 # rejected in this state ("Not valid here: Pick up patty1 from table1 using robot1"; the
 # state is unchanged, so without it the prompt is too, and a model repeats its mistake to
 # the timeout). Trained with such rows (`data.feedback_share`, `rejected_variants`).
+
+# react-dish-v6: react-dish-v4 whose thoughts end with the decision the two places imply ("I
+# need cheese1 at table1. I am at table1, so I act here." / "..., so I go there."; `decided`).
+# A small model compared the places and still moved to its own station in about a fifth of
+# its replies; here the comparison is one word of the thought, and the action copies it.
+
+# react-dish-v7: react-dish-v4 that marks the robot's station wherever the state and the
+# progress line name it ("cheese1 at table3 (here)."), and whose thoughts carry the mark
+# when the aim is where the robot stands ("I need cheese1 at table3 (here)."; `here` in
+# `answer_thought`). Deciding between acting and moving is then one more token copied
+# from the item's line, not a comparison of two stations, which a small model got wrong in
+# about a fifth of its replies (with v6 too).
 
 # `state`: which rendering of the state the prompt shows: Robotouille's observation
 # sentences (as the paper's agents saw them) or the compact one-line-per-station view
@@ -114,6 +128,26 @@ TEMPLATES = {
         "progress": "where",
         "feedback": "rejected",
     },
+    "react-dish-v6": {
+        "state": "items",
+        "goal": "recipe",
+        "actions": "plain",
+        "thought": "aim",
+        "system": "",
+        "user": _USER_DISH_V1,
+        "progress": "where",
+        "decision": "stated",
+    },
+    "react-dish-v7": {
+        "state": "items",
+        "goal": "recipe",
+        "actions": "plain",
+        "thought": "aim",
+        "system": "",
+        "user": _USER_DISH_V1,
+        "progress": "where",
+        "here": "marked",
+    },
     "react-dish-v3": {
         "state": "items",
         "goal": "recipe",
@@ -129,7 +163,10 @@ TEMPLATES = {
 # numbered | plain, `thought` plan (expert.trajectories.explain) | lookup (lookup_thought) |
 # aim (kitchen.text.aim_thought), `indent` "" | text put before every state line, `progress`
 # plain | where (the next layer's items and their places after it, `next_items`), `feedback`
-# none | rejected (a last line naming the actions rejected since the last step). An empty
+# none | rejected (a last line naming the actions rejected since the last step), `decision`
+# none | stated (the thought ends with what the places imply), `here` none | marked (the
+# robot's station marked in the state, the progress line and the thought; `mark_here`). Both
+# change thoughts through `answer_thought`. An empty
 # `system` text means no system message; a `{progress}` field in the user text shows the
 # dish's progress.
 TEMPLATE_DEFAULTS = {
@@ -139,7 +176,10 @@ TEMPLATE_DEFAULTS = {
     "indent": "",
     "progress": "plain",
     "feedback": "none",
+    "decision": "none",
+    "here": "none",
 }
+HERE = " (here)"
 REJECTED_HEADER = "\nNot valid here: "
 MAX_REJECTED = 3  # the most recent rejected actions a prompt names
 DEFAULT_TEMPLATE = "react-v1"
@@ -199,6 +239,8 @@ def build_messages(
         if items is None:
             raise ValueError(f"prompt template {template!r} needs the item state text")
         state = indent_lines(items, template_option(template, "indent"))
+        if template_option(template, "here") == "marked":
+            state = mark_here(state, items)
     fields = {}
     if "{progress}" in parts["user"]:
         if progress is None:
@@ -206,6 +248,8 @@ def build_messages(
         fields["progress"] = progress
         if template_option(template, "progress") == "where":
             fields["progress"] = f"{progress}{next_items(progress, items or '')}"
+        if template_option(template, "here") == "marked":
+            fields["progress"] = mark_here(fields["progress"], items or "")
     if template_option(template, "goal") == "recipe":
         if recipe is None:
             raise ValueError(f"prompt template {template!r} needs the goal's recipe text")
@@ -256,6 +300,42 @@ def next_items(progress: str, items: str) -> str:
 def indent_lines(text: str, indent: str) -> str:
     """`text` with `indent` before each of its lines."""
     return "\n".join(indent + line for line in text.split("\n")) if indent else text
+
+
+_AIM_AND_PLACE = re.compile(r"(?P<aim>.*\b(?P<aim_station>\w+))\. I am at (?P<robot>\w+)\.")
+
+
+def answer_thought(thought: str, action: str, template: str) -> str:
+    """The thought a training answer shows for the template. `here: marked`: an aim at the
+    robot's own station carries the mark instead of the robot's place ("I need cheese1 at
+    table3 (here)."). `decision: stated`: the thought ends with what the places imply (a
+    move goes there, waiting waits, anything else acts here: "I am at table1, so I act
+    here."). Other templates get `thought` unchanged."""
+    if template_option(template, "here") == "marked":
+        match = _AIM_AND_PLACE.fullmatch(thought)
+        if match and match["aim_station"] == match["robot"]:
+            thought = match["aim"] + HERE + "."
+    if template_option(template, "decision") == "stated":
+        if action.startswith("Move "):
+            decision = "so I go there"
+        elif action == ACTION_TEMPLATES["wait"]:
+            decision = "so I wait"
+        else:
+            decision = "so I act here"
+        thought = f"{thought.removesuffix('.')}, {decision}."
+    return thought
+
+
+_ROBOT_LINE = re.compile(r"\w+ at (?P<station>\w+), holding")
+
+
+def mark_here(text: str, items: str) -> str:
+    """`text` with every mention of the robot's station marked (" (here)"), the station
+    read from the robot's line of `items` (kitchen.text.item_state); unchanged without it."""
+    robot = _ROBOT_LINE.match(items)
+    if robot is None:
+        return text
+    return re.sub(rf"\b{re.escape(robot['station'])}\b", robot["station"] + HERE, text)
 
 
 def format_response(thought: str, action: str) -> str:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from stgrpo.config import ConfigError
 from stgrpo.data.prompts import (
     TEMPLATES,
+    answer_thought,
     build_messages,
     format_response,
     indent_lines,
@@ -185,7 +186,7 @@ def pretraining_rows(spec: PretrainSpec, seed: int) -> Iterator[tuple[list[dict]
         thought = lookup_thought(world, state, action, following)
         if progress_in_thought and progress:  # "" for a two-dish task
             thought = f"{progress} {thought}"
-        yield prompt, format_response(thought, text)
+        yield prompt, format_response(answer_thought(thought, text, spec.template), text)
 
 
 def _prompt(template: str, world: World, state: State, observation: str, info: dict, progress: str):
