@@ -20,8 +20,8 @@ import argparse
 import re
 from collections import defaultdict
 
-NEED = re.compile(r"I need (\w+) at (\w+)\.")
-PUT = re.compile(r"I put (\w+) on (\w+) at (\w+)\.")
+NEED = re.compile(r"I need (\w+) at (\w+)(?: \(here\))?\.")  # v7 marks the robot's station
+PUT = re.compile(r"I put (\w+) on (\w+) at (\w+)(?: \(here\))?\.")
 
 
 def kind_and_station(user: str, answer: str) -> tuple[str, str] | None:

@@ -42,7 +42,7 @@ from stgrpo.config import (
     compose,
     require,
 )
-from stgrpo.data.prompts import TEMPLATES, template_hash, templates_hash
+from stgrpo.data.prompts import DEFAULT_TEMPLATE, TEMPLATES, template_hash, templates_hash
 from stgrpo.data.reward import reward_hash
 from stgrpo.kitchen.tasks import TASKS
 
@@ -345,15 +345,19 @@ def config_hash(cfg: DictConfig, stage: str) -> str:
 
 def code_hashes(cfg: DictConfig, stage: str) -> dict[str, str]:
     """Hashes of what `stage` reads from the code rather than the config: the text of the
-    template it builds prompts with, every template's text for the locally built model (its
-    tokenizer's corpus holds them all), the reward code for the stages that score. SFT and
-    GRPO read their prompts from the datasets, which rerun when the template's text does."""
+    template it builds prompts with; for the locally built model, the text of the templates
+    its tokenizer's corpus holds (CORPUS_TEMPLATES) and of the one it pretrains on; the
+    reward code for the stages that score. SFT and GRPO read their prompts from the
+    datasets, which rerun when the template's text does."""
     found = {}
     template = prompt_template(cfg, stage)
     if template is not None:
         found["template_hash"] = template_hash(template)
     if stage == "model" and cfg.model.kind == "local":
         found["templates_hash"] = templates_hash()
+        found["pretrain_template_hash"] = template_hash(
+            OmegaConf.select(cfg, "model.pretrain.template", default=DEFAULT_TEMPLATE)
+        )
     if stage in SCORING:
         found["reward_hash"] = reward_hash()
     return found

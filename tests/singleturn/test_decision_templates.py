@@ -59,7 +59,7 @@ def test_v6_states_the_decision_its_action_takes(task):
 
 def test_older_templates_keep_their_prompts_and_thoughts():
     records = _records("burger", 2)
-    for (user4, thought4, action4), record in zip(
+    for (user4, thought4, _), record in zip(
         _answers(records, "react-dish-v4"), records, strict=True
     ):
         assert HERE not in user4 and thought4 == record["aim_thought"]
@@ -74,7 +74,8 @@ def test_older_templates_keep_their_prompts_and_thoughts():
 def test_mark_here_matches_whole_station_names_only():
     items = "robot1 at table2, holding nothing.\nonion1 at table21.\nEmpty: table2, table3."
     assert mark_here(items, items) == (
-        "robot1 at table2 (here), holding nothing.\nonion1 at table21.\nEmpty: table2 (here), table3."
+        "robot1 at table2 (here), holding nothing.\nonion1 at table21.\n"
+        "Empty: table2 (here), table3."
     )
     assert mark_here("Dish at table2.", "no robot line") == "Dish at table2."
 

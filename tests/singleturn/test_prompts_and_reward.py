@@ -11,6 +11,7 @@ from stgrpo.data.prompts import (
     build_messages,
     format_response,
     indent_lines,
+    mark_here,
     match_action,
     parse_response,
     split_observation,
@@ -59,6 +60,8 @@ def test_prompt_has_instructions_state_goal_and_numbered_actions():
             "compact": STEP.state,
             "items": indent_lines(STEP.items, template_option(template, "indent")),
         }
+        if template_option(template, "here") == "marked":  # react-dish-v7
+            shown["items"] = mark_here(shown["items"], STEP.items)
         assert shown[TEMPLATES[template]["state"]] in user["content"]
         numbered = template_option(template, "actions") == "numbered"
         if "{actions}" not in TEMPLATES[template]["user"]:  # react-dish-v3: no action list

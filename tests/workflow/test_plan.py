@@ -10,6 +10,7 @@ import pytest
 import stgrpo.workflow
 from stgrpo.config import ConfigError
 from stgrpo.data.prompts import TEMPLATES
+from stgrpo.models.tiny import TinySpec, corpus
 from stgrpo.workflow import CliArgs, Plan, touched_stages
 
 TASKS = ["cheese_sandwich", "burger", "cheeseburger", "double_cheeseburger"]
@@ -117,13 +118,22 @@ def test_editing_a_template_text_in_place_reruns_the_stages_that_prompt_with_it(
         TEMPLATES, "react-compact-v1", {**template, "user": template["user"] + " Think first."}
     )
     after = triggers(plan)
-    # the model: its tokenizer's corpus holds every template; SFT and GRPO follow the datasets
+    # the model: its tokenizer's corpus holds the template; SFT and GRPO follow the datasets
     assert {job for job in JOBS if before[job] != after[job]} == {
         "datasets",
         "model",
         "eval-grpo",
         "eval-base",
     }
+
+
+def test_adding_a_template_leaves_the_model_and_its_tokenizer_as_they_were(monkeypatch):
+    plan = Plan("ci")
+    before = triggers(plan)
+    texts = list(corpus(TinySpec(corpus_layouts=1)))
+    monkeypatch.setitem(TEMPLATES, "react-new-v1", {**TEMPLATES["react-dish-v4"], "system": "New."})
+    assert triggers(plan) == before
+    assert list(corpus(TinySpec(corpus_layouts=1))) == texts
 
 
 def test_editing_the_reward_code_reruns_the_stages_that_score(monkeypatch):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stgrpo.config import ConfigError
-from stgrpo.data.prompts import TEMPLATES, build_messages, format_response
+from stgrpo.data.prompts import CORPUS_TEMPLATES, TEMPLATES, build_messages, format_response
 from stgrpo.expert.trajectories import expert_trajectory
 from stgrpo.kitchen.dish import progress_text
 from stgrpo.kitchen.env import KitchenEnv
@@ -108,8 +108,8 @@ def corpus(spec: TinySpec) -> Iterator[str]:
     """The kitchen's own text: the prompt templates; for every task, its action names and
     the prompts of a seeded random walk in generated layouts; for the paper's tasks, expert
     episodes as prompts and answers (so thoughts tokenize well too)."""
-    for template in TEMPLATES.values():
-        yield from template.values()
+    for name in CORPUS_TEMPLATES:
+        yield from TEMPLATES[name].values()
     rng = random.Random(spec.seed)
     for task in sorted(TASKS):
         for seed in range(spec.corpus_layouts):
@@ -120,7 +120,7 @@ def corpus(spec: TinySpec) -> Iterator[str]:
             observation, info = env.reset()
             for _ in range(8):
                 compact = compact_state(world, env.state)
-                for template in TEMPLATES:
+                for template in CORPUS_TEMPLATES:
                     yield build_messages(
                         observation,
                         info["valid_actions"],
