@@ -40,6 +40,8 @@ def check_solution(world: World, solution) -> None:
         ("burger", 8),
         ("cheeseburger", 15),
         ("double_cheeseburger", 23),
+        ("lettuce_sandwich", 14),  # cutting
+        ("lettuce_tomato_sandwich", 24),  # two items to cut (BFS: ~135k states, ~12 s)
     ],
 )
 def test_default_layouts_match_breadth_first_search(task, optimal):
