@@ -29,14 +29,14 @@ from stgrpo.config import compose, exit_on_expected_errors
 from stgrpo.data.datasets import RL_SCHEMA, SFT_SCHEMA, read_checked, rows, write_parquet
 from stgrpo.data.prompts import match_action, parse_response
 from stgrpo.expert.recipe import RecipeExpert
-from stgrpo.expert.trajectories import ExpertStep, episode_records
+from stgrpo.expert.trajectories import episode_records, recipe_step
 from stgrpo.io import write_json
 from stgrpo.kitchen.layout import Layout, read_layout_records
 from stgrpo.kitchen.state import State
-from stgrpo.kitchen.text import ActionVocabulary, compact_state, recipe
+from stgrpo.kitchen.text import ActionVocabulary, recipe
 from stgrpo.kitchen.world import World
-from stgrpo.rollout import ChatPolicy, Episode, Policy, play, start_episode
-from stgrpo.stages import backend_from_config, sampling_from_config
+from stgrpo.rollout import Episode, Policy, play, start_episode
+from stgrpo.stages.evaluate import chat_policy
 
 SCHEMAS = {"sft": SFT_SCHEMA, "rl": RL_SCHEMA}
 
@@ -45,11 +45,10 @@ SCHEMAS = {"sft": SFT_SCHEMA, "rl": RL_SCHEMA}
 class Turn:
     """What the policy saw and answered in one turn of one episode."""
 
-    layout: Layout
+    world: World  # the episode's compiled layout
     state: State
     observation: str
     valid_actions: list[str]
-    items: str
     reply: str
 
 
@@ -63,7 +62,7 @@ class Recording:
         answers = self.policy.replies(episodes, turn)
         for e, reply in zip(episodes, answers, strict=True):
             self.turns.append(
-                Turn(e.layout, e.env.state, e.observation, list(e.valid_actions), e.items, reply)
+                Turn(e.env.world, e.env.state, e.observation, list(e.valid_actions), reply)
             )
         return answers
 
@@ -80,44 +79,32 @@ def labelled_records(turns: list[Turn], task: str, keep: str) -> tuple[list[dict
     """Step records (the trajectories stage's fields) of the distinct states met, each with
     the recipe expert's action and thought; with keep="wrong" only those where the reply's
     action was not the expert's. Also the counts: turns, wrong turns, states kept."""
-    experts: dict[str, tuple[RecipeExpert, ActionVocabulary]] = {}
+    # per layout: the expert, its action texts and the goal as a recipe
+    experts: dict[str, tuple[RecipeExpert, ActionVocabulary, str]] = {}
     seen, records, wrong = set(), [], 0
     for turn in turns:
-        world_key = turn.layout.content_hash
-        if world_key not in experts:
-            world = World.from_layout(turn.layout)
-            experts[world_key] = RecipeExpert(world), ActionVocabulary(world)
-        expert, vocabulary = experts[world_key]
-        world = expert.world
+        world = turn.world
+        key = world.layout.content_hash
+        if key not in experts:
+            experts[key] = RecipeExpert(world), ActionVocabulary(world), recipe(world.layout.goal)
+        expert, vocabulary, goal_recipe = experts[key]
         if world.goal_reached(turn.state):
             continue
         decision = expert.decide(turn.state)
         action = vocabulary.text(decision.action)
         is_wrong = match_action(parse_response(turn.reply).action, turn.valid_actions) != action
         wrong += is_wrong
-        if (keep == "wrong" and not is_wrong) or (world_key, turn.state) in seen:
+        if (keep == "wrong" and not is_wrong) or (key, turn.state) in seen:
             continue
-        seen.add((world_key, turn.state))
-        step = ExpertStep(
-            step=0,
-            observation=turn.observation,
-            state=compact_state(world, turn.state),
-            valid_actions=turn.valid_actions,
-            action=action,
-            thought=decision.thought,
-            optimal_actions=[],
-            steps_to_go=-1,
-            recipe=recipe(world.layout.goal),
-            items=turn.items,
-            lookup_thought=decision.thought,
-            progress=decision.progress,
-            aim_thought=decision.aim_thought,
+        seen.add((key, turn.state))
+        step = recipe_step(
+            world, turn.state, turn.observation, turn.valid_actions, decision, action, goal_recipe
         )
         records += episode_records(
             [asdict(step)],
             expert="recipe-onpolicy",
             task=task,
-            layout=turn.layout,
+            layout=world.layout,
             episode=len(records),
             optimal_steps=None,
             turns=0,
@@ -161,7 +148,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--with-expert", action=argparse.BooleanOptionalAction, default=True)
     args, overrides = parser.parse_known_args(argv)
     into = args.into.split(",")
-    if not set(into) <= set(SCHEMAS) or not into:
+    if not set(into) <= set(SCHEMAS):
         parser.error(f"--into takes rl and/or sft, got {args.into!r}")
     cfg = compose(["experiment=demo", f"task={args.task}", *overrides])
     if cfg.expert.kind != "recipe":
@@ -172,11 +159,7 @@ def main(argv: list[str]) -> None:
     val = set(json.loads((source / "manifest.json").read_text())["layouts"]["val"])
     train = paths.layouts(args.results, args.task) / "train.jsonl"
     layouts = [x for x, _ in read_layout_records(train) if x.content_hash not in val]
-    policy = ChatPolicy(
-        backend_from_config(cfg, "eval", str(args.checkpoint)),
-        sampling_from_config(cfg, "eval"),
-        cfg.eval.template,
-    )
+    policy = chat_policy(cfg, "eval", str(args.checkpoint))  # as the evaluate stage plays
     turns, success = play_and_record(policy, layouts)
     records, counts = labelled_records(turns, args.task, args.keep)
     sft, rl = rows(records, args.task, cfg.prompt.template, cfg.data.reward_mode)

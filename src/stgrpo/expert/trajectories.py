@@ -19,7 +19,7 @@ from pathlib import Path
 from stgrpo.config import StageError
 from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import Solution, UnsolvableError, solve
-from stgrpo.expert.recipe import NotARecipeError, RecipeExpert, recipe_plan
+from stgrpo.expert.recipe import Decision, NotARecipeError, RecipeExpert, recipe_plan
 from stgrpo.io import read_jsonl, write_jsonl
 from stgrpo.kitchen.dish import progress_text
 from stgrpo.kitchen.domain import ITEM_KINDS
@@ -203,24 +203,18 @@ def _recipe_steps(
     while not world.goal_reached(env.state):
         if len(steps) >= max_steps:
             raise RuntimeError(f"the recipe expert did not finish within {max_steps} steps")
-        state = env.state
-        decision = expert.decide(state)
+        decision = expert.decide(env.state)
         action = vocabulary.text(decision.action)
         steps.append(
-            ExpertStep(
+            recipe_step(
+                world,
+                env.state,
+                observation,
+                info["valid_actions"],
+                decision,
+                action,
+                goal_recipe,
                 step=len(steps),
-                observation=observation,
-                state=compact_state(world, state),
-                valid_actions=info["valid_actions"],
-                action=action,
-                thought=decision.thought,
-                optimal_actions=[],
-                steps_to_go=-1,
-                recipe=goal_recipe,
-                items=item_state(world, state),
-                lookup_thought=decision.thought,
-                progress=decision.progress,
-                aim_thought=decision.aim_thought,
             )
         )
         observation, _, _, info = env.step(action)
@@ -229,6 +223,36 @@ def _recipe_steps(
                 f"internal error: the recipe expert chose an invalid action {action!r}"
             )
     return steps
+
+
+def recipe_step(
+    world: World,
+    state: State,
+    observation: str,
+    valid_actions: list[str],
+    decision: Decision,
+    action: str,
+    goal_recipe: str,
+    step: int = 0,
+) -> ExpertStep:
+    """The recipe expert's `decision` in `state` (its `action` as text) as a step: the
+    state's texts, the decision's thoughts, no optimal-action set (its plans are not minimal).
+    `goal_recipe` is `recipe(world.layout.goal)`, passed in so an episode computes it once."""
+    return ExpertStep(
+        step=step,
+        observation=observation,
+        state=compact_state(world, state),
+        valid_actions=valid_actions,
+        action=action,
+        thought=decision.thought,
+        optimal_actions=[],
+        steps_to_go=-1,
+        recipe=goal_recipe,
+        items=item_state(world, state),
+        lookup_thought=decision.thought,
+        progress=decision.progress,
+        aim_thought=decision.aim_thought,
+    )
 
 
 def recipe_episode(args: tuple[Layout, str, str, int]) -> list[dict] | str:
