@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from stgrpo.data.datasets import RL_SCHEMA, SFT_SCHEMA, read_checked, rows, write_parquet
+from stgrpo.data.prompts import MAX_REJECTED, REJECTED_HEADER
 from stgrpo.evaluate.policies import RandomPolicy, RecipePolicy
 from stgrpo.expert.trajectories import recipe_episode
 from stgrpo.io import sha256_file, write_json
@@ -87,3 +88,33 @@ def test_new_rows_extend_or_replace_the_train_files_and_the_manifest_matches(tmp
         assert [r["extra_info"]["index"] for r in table] == list(range(expected))
         again = onpolicy.write_datasets(source, out, {"rl": rl}, with_expert, seed=0)
         assert again == manifest  # same inputs and seed, same bytes
+
+
+class _Clumsy:
+    """The recipe expert, but every third turn first tries an action no kitchen has."""
+
+    def __init__(self):
+        self.expert = RecipePolicy()
+
+    def replies(self, episodes, turn):
+        if turn % 3 == 0:
+            return [f"Thought: x\nAction: Pick up patty{9 + turn % 2} from table9" for _ in episodes]
+        return self.expert.replies(episodes, turn)
+
+
+def test_rejected_rows_name_the_episodes_own_wasted_actions_and_keep_the_experts_answer():
+    turns, _ = onpolicy.play_and_record(_Clumsy(), _layouts())
+    records, counts = onpolicy.labelled_records(turns, TASK, keep="rejected")
+    after_waste = {(t.world.layout.content_hash, t.state, t.rejected) for t in turns if t.rejected}
+    assert 0 < counts["states"] == len(records) == len(after_waste)
+    for record in records:
+        assert record["rejected"] and record["action"] in record["valid_actions"]
+        assert not set(record["rejected"]) & set(record["valid_actions"])
+    sft, rl = rows(records, TASK, "react-dish-v8", "expert")
+    assert len(sft) == len(rl) == len(records)  # one row each, with the episode's own list
+    for record, row in zip(records, sft, strict=True):
+        user, answer = row["messages"][0]["content"], row["messages"][-1]["content"]
+        assert user.endswith(REJECTED_HEADER + "; ".join(record["rejected"][-MAX_REJECTED:]))
+        assert answer.endswith(f"Action: {record['action']}")
+    plain, _ = rows(records, TASK, TEMPLATE, "expert")  # v7 shows no feedback line
+    assert not any(REJECTED_HEADER in r["messages"][0]["content"] for r in plain)

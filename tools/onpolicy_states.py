@@ -7,7 +7,9 @@ to a task's datasets (a DAgger round, or GRPO prompts where the model goes wrong
 plays one seeded episode per train layout (validation layouts excluded) with the checkpoint,
 as the evaluate stage does (`eval.sampling`, `eval.template`); labels every state it met in
 which the goal does not hold with the recipe expert's action and thought (`--keep wrong`:
-only the states where the model's reply was not that action); and writes
+only the states where the model's reply was not that action; `--keep rejected`: only the
+turns after a wasted one, each with the actions the episode had rejected in that state, for a
+template with invalid-action feedback, such as react-dish-v8); and writes
 `{out}/datasets/{task}/`: the source folder's files, with the new rows added to
 (`--with-expert`) or in place of the train files named by `--into`, and a manifest with
 their hashes, so the sft and grpo stages read it with `paths.datasets={out}`. Each state
@@ -50,6 +52,7 @@ class Turn:
     observation: str
     valid_actions: list[str]
     reply: str
+    rejected: tuple[str, ...] = ()  # the episode's actions not valid in this state so far
 
 
 class Recording:
@@ -62,7 +65,14 @@ class Recording:
         answers = self.policy.replies(episodes, turn)
         for e, reply in zip(episodes, answers, strict=True):
             self.turns.append(
-                Turn(e.env.world, e.env.state, e.observation, list(e.valid_actions), reply)
+                Turn(
+                    e.env.world,
+                    e.env.state,
+                    e.observation,
+                    list(e.valid_actions),
+                    reply,
+                    tuple(e.rejected),
+                )
             )
         return answers
 
@@ -78,7 +88,9 @@ def play_and_record(policy: Policy, layouts: list[Layout]) -> tuple[list[Turn], 
 def labelled_records(turns: list[Turn], task: str, keep: str) -> tuple[list[dict], dict]:
     """Step records (the trajectories stage's fields) of the distinct states met, each with
     the recipe expert's action and thought; with keep="wrong" only those where the reply's
-    action was not the expert's. Also the counts: turns, wrong turns, states kept."""
+    action was not the expert's; with keep="rejected" only the turns whose prompt named
+    rejected actions, each (state, rejected actions) once, the record carrying that list.
+    Also the counts: turns, wrong turns, states kept."""
     # per layout: the expert, its action texts and the goal as a recipe
     experts: dict[str, tuple[RecipeExpert, ActionVocabulary, str]] = {}
     seen, records, wrong = set(), [], 0
@@ -94,14 +106,17 @@ def labelled_records(turns: list[Turn], task: str, keep: str) -> tuple[list[dict
         action = vocabulary.text(decision.action)
         is_wrong = match_action(parse_response(turn.reply).action, turn.valid_actions) != action
         wrong += is_wrong
-        if (keep == "wrong" and not is_wrong) or (key, turn.state) in seen:
+        rejected = turn.rejected if keep == "rejected" else ()
+        skip = (keep == "wrong" and not is_wrong) or (keep == "rejected" and not rejected)
+        if skip or (key, turn.state, rejected) in seen:
             continue
-        seen.add((key, turn.state))
+        seen.add((key, turn.state, rejected))
         step = recipe_step(
             world, turn.state, turn.observation, turn.valid_actions, decision, action, goal_recipe
         )
+        extra = {"rejected": list(rejected)} if rejected else {}
         records += episode_records(
-            [asdict(step)],
+            [{**asdict(step), **extra}],
             expert="recipe-onpolicy",
             task=task,
             layout=world.layout,
@@ -143,7 +158,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--checkpoint", required=True, type=Path)
     parser.add_argument("--results", required=True, type=Path, help="layouts and datasets root")
     parser.add_argument("--out", required=True, type=Path, help="root of the new datasets")
-    parser.add_argument("--keep", choices=("wrong", "all"), default="wrong")
+    parser.add_argument("--keep", choices=("wrong", "all", "rejected"), default="wrong")
     parser.add_argument("--into", default="rl", help="comma-separated: rl, sft")
     parser.add_argument("--with-expert", action=argparse.BooleanOptionalAction, default=True)
     args, overrides = parser.parse_known_args(argv)

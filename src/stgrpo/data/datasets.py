@@ -150,7 +150,11 @@ def _prompt_variants(
 ) -> list[list[str]]:
     """The rejected-action lists of a record's rows: [[]] (the plain row), plus one list
     for a record drawn into the feedback share (seeded by seed, layout, episode and step),
-    made from its action and the episode's next one (data.feedback)."""
+    made from its action and the episode's next one (data.feedback). A record that names
+    its own `rejected` actions (a policy's wasted turns, tools/onpolicy_states.py) gives
+    one row with them."""
+    if record.get("rejected"):
+        return [list(record["rejected"])]
     if feedback_share <= 0:
         return [[]]
     rng = random.Random(f"{seed}:{record['layout']}:{record['episode']}:{record['step']}")

@@ -78,6 +78,12 @@ _USER_DISH_V3 = "Recipe: {goal}\n{progress}\n{state}"
 # from the item's line, not a comparison of two stations, which a small model got wrong in
 # about a fifth of its replies (with v6 too).
 
+# react-dish-v8: react-dish-v7 with v5's invalid-action feedback: after a wasted turn the
+# prompt ends with the actions already rejected in this state. Rows that name the model's
+# own rejected replies come from its episodes (tools/onpolicy_states.py --feedback), since
+# the datasets stage's made-up rejections (`data.feedback_share`) are rarely what a
+# trained model would repeat.
+
 # `state`: which rendering of the state the prompt shows: Robotouille's observation
 # sentences (as the paper's agents saw them) or the compact one-line-per-station view
 # (kitchen.text.compact_state), about a third of the tokens, for small models on CPU.
@@ -147,6 +153,17 @@ TEMPLATES = {
         "user": _USER_DISH_V1,
         "progress": "where",
         "here": "marked",
+    },
+    "react-dish-v8": {
+        "state": "items",
+        "goal": "recipe",
+        "actions": "plain",
+        "thought": "aim",
+        "system": "",
+        "user": _USER_DISH_V1,
+        "progress": "where",
+        "here": "marked",
+        "feedback": "rejected",
     },
     "react-dish-v3": {
         "state": "items",
