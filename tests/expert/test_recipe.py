@@ -24,14 +24,31 @@ def test_recipes_of_the_paper_tasks():
         read_recipe(TASKS["two_lettuce_chicken_sandwich"].goal)
 
 
-@pytest.mark.parametrize("task", PAPER_TASKS)
+def test_an_id_keeps_the_kind_it_is_first_used_with():
+    # Robotouille's lettuce sandwich names the lettuce's id 3 "cheese" in its last literal
+    sandwich = read_recipe(TASKS["lettuce_sandwich"].goal)
+    assert [layer.kind for layer in sandwich.layers] == ["bread", "lettuce", "bread"]
+    assert sandwich.layers[1].needs  # cut
+
+
+# every one-stack dish: the paper's four and the lettuce and tomato ones
+ONE_STACK_TASKS = (
+    *PAPER_TASKS,
+    "lettuce_sandwich",
+    "lettuce_tomato_sandwich",
+    "lettuce_tomato_cheeseburger",
+)
+
+
+@pytest.mark.parametrize("task", ONE_STACK_TASKS)
 def test_the_recipe_expert_always_finishes_with_valid_actions(task):
-    for seed in range(150):
-        world = World.from_layout(generate_layout(task, seed))
+    worlds = [World.from_layout(TASKS[task].default_layout)]
+    worlds += [World.from_layout(generate_layout(task, seed)) for seed in range(150)]
+    for index, world in enumerate(worlds):  # 0: the default layout, then seeds 0, 1, ...
         steps = recipe_plan(world, max_steps=200)
-        assert steps, (task, seed)
+        assert steps, (task, index)
         for state, decision in steps:
-            assert decision.action in valid_actions(world, state), (task, seed)
+            assert decision.action in valid_actions(world, state), (task, index)
 
 
 def test_trajectories_reach_the_goal_and_name_their_places():

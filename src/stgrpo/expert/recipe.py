@@ -10,10 +10,13 @@ the same situation, so each decision is a few lookups a small model can learn:
    (kitchen.dish.DishReader).
 2. Holding something: a next layer goes onto the dish (the base onto the first empty
    table); a next layer that still needs cooking or cutting goes onto a free stove or
-   board; anything else is put away on the first empty table (else any empty station).
+   board; anything else is put away on the first empty table (else any empty station;
+   with none empty, onto the stack the dish needs least, never a stove or board a layer
+   still needs, nor the stack to fetch from next).
 3. Hands free: anything on top of the dish's finished part comes off; else the next layer
    is fetched (a ready one first, else one to process), anything on top of it first; a
-   layer on its stove or board is cooked or cut there, and waited for while it cooks.
+   layer alone on its stove or board is cooked or cut there first, and waited for while it
+   cooks; with every stove or board taken, the first is cleared.
 
 Its thought says all of it: "Dish at table2, 1 done, top bottombun1. Next: patty. I need
 patty1 at table4. I am at table2." The plans are not minimal (it waits while a patty cooks), and
@@ -91,10 +94,22 @@ class RecipeExpert(DishReader):
         if station is None:  # nowhere empty: onto a stack the dish needs least
             needed = {self.recipe.layers[i].kind for i in self.dish(state)[2]}
             kinds = self.world.item_kinds
+            # a stove or board a pending layer must still be processed on stays clear
+            processing = {
+                _PROCESS[layer.needs][0]
+                for layer in (self.recipe.layers[i] for i in self.dish(state)[2])
+                if layer.needs in _PROCESS
+            }
 
-            def burden(s: int) -> tuple[int, bool, int, int]:
+            def burden(s: int) -> tuple[bool, int, bool, int, int]:
                 ready = sum(any(self.fits(state, i, layer) for layer in wanted) for i in stacks[s])
-                return ready, bool({kinds[i] for i in stacks[s]} & needed), len(stacks[s]), s
+                return (
+                    self.world.station_kinds[s] in processing,
+                    ready,
+                    bool({kinds[i] for i in stacks[s]} & needed),
+                    len(stacks[s]),
+                    s,
+                )
 
             fetching = self._next_item_station(state, dish, done, wanted)
             others = [s for s in range(self.world.n_stations) if s != dish and stacks[s]]
@@ -119,23 +134,29 @@ class RecipeExpert(DishReader):
         for item in candidates:  # a ready item first, the least buried of any next layer
             if any(self.fits(state, item, layer) for layer in wanted):
                 return self._fetch(state, item)
-        for layer in wanted:  # else one to cook or cut
-            for item in candidates:
-                if self.world.item_kinds[item] != layer.kind:
-                    continue
-                missing = layer.needs & ~state.flags[item]
-                if missing not in _PROCESS:
-                    continue
-                kind, verb = _PROCESS[missing]
-                station = where[item]
-                if self.world.station_kinds[station] == kind and stacks[station] == (item,):
-                    if state.flags[item] & BIT["iscooking"]:
-                        return WAIT, f"I wait for {names[item]} to cook."
-                    return (
-                        self._go_then(state, station, Action(verb, item, station)),
-                        f"I {verb} {names[item]} at {stations[station]}.",
-                    )
+        to_process = [  # else one to cook or cut: (item, station kind, verb)
+            (item, *_PROCESS[layer.needs & ~state.flags[item]])
+            for layer in wanted
+            for item in candidates
+            if self.world.item_kinds[item] == layer.kind
+            and layer.needs & ~state.flags[item] in _PROCESS
+        ]
+        for item, kind, verb in to_process:  # one alone on its stove or board first
+            station = where[item]
+            if self.world.station_kinds[station] == kind and stacks[station] == (item,):
+                if state.flags[item] & BIT["iscooking"]:
+                    return WAIT, f"I wait for {names[item]} to cook."
+                return (
+                    self._go_then(state, station, Action(verb, item, station)),
+                    f"I {verb} {names[item]} at {stations[station]}.",
+                )
+        for item, kind, _ in to_process:
+            if self._empty(state, (kind,)) is not None:
                 return self._fetch(state, item)
+            # every stove or board is taken: clear the first one (what is on it is put away)
+            taken = [s for s in range(self.world.n_stations) if self.world.station_kinds[s] == kind]
+            if taken:
+                return self._fetch(state, stacks[taken[0]][-1])
         raise RuntimeError("the recipe expert found nothing to do")  # goal unreachable
 
     def _candidates(self, state: State, dish: int, done: int) -> list[int]:
@@ -152,13 +173,17 @@ class RecipeExpert(DishReader):
         return sorted(rank, key=rank.__getitem__)
 
     def _next_item_station(self, state: State, dish: int, done: int, wanted) -> int | None:
-        """The station of the ready item `_get` would fetch next (not to be buried)."""
-        ready = (
+        """The station of the item `_get` would fetch next, a ready one or else one still
+        to cook or cut (not to be buried)."""
+        candidates = self._candidates(state, dish, done)
+        ready = [i for i in candidates if any(self.fits(state, i, layer) for layer in wanted)]
+        to_process = [
             i
-            for i in self._candidates(state, dish, done)
-            if any(self.fits(state, i, layer) for layer in wanted)
-        )
-        item = next(ready, None)
+            for layer in wanted
+            for i in candidates
+            if self.world.item_kinds[i] == layer.kind and layer.needs & ~state.flags[i] in _PROCESS
+        ]
+        item = next(iter(ready + to_process), None)
         return (
             None
             if item is None

@@ -49,11 +49,10 @@ def read_recipe(goal) -> Recipe:
     for literal in goal:
         if literal.predicate in _NEEDS:
             needs[literal.ids[0]] = needs.get(literal.ids[0], 0) | _NEEDS[literal.predicate]
-    kinds = {
-        ident: kind
-        for literal in goal
-        for kind, ident in zip(literal.args, literal.ids, strict=True)
-    }
+    kinds: dict = {}  # an id binds the kind it is first used with, as compiling a goal does
+    for literal in goal:  # (Robotouille's lettuce sandwich reuses the lettuce's id as cheese)
+        for kind, ident in zip(literal.args, literal.ids, strict=True):
+            kinds.setdefault(ident, kind)
     bases = [literal for literal in goal if literal.predicate == "item_on"]
     if len(bases) != 1 or bases[0].args[1] != "table":
         raise NotARecipeError("the recipe expert builds one dish on a table")
