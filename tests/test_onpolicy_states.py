@@ -98,7 +98,8 @@ class _Clumsy:
 
     def replies(self, episodes, turn):
         if turn % 3 == 0:
-            return [f"Thought: x\nAction: Pick up patty{9 + turn % 2} from table9" for _ in episodes]
+            reply = f"Thought: x\nAction: Pick up patty{9 + turn % 2} from table9"
+            return [reply for _ in episodes]
         return self.expert.replies(episodes, turn)
 
 

@@ -1,8 +1,9 @@
 """GRPO prompts where a checkpoint is unsure: a task's RL train rows whose expert reply the
 checkpoint gives with probability in [--low, --high).
 
-    python tools/uncertain_prompts.py --task cheeseburger --checkpoint results/demo/sft/cheeseburger \
-        --results results/demo --out /tmp/uncertain [--low 0.05] [--high 0.8]
+    python tools/uncertain_prompts.py --task cheeseburger \
+        --checkpoint results/demo/sft/cheeseburger --results results/demo --out /tmp/uncertain \
+        [--low 0.05] [--high 0.8]
 
 Scores every SFT train row (the same states as the RL rows, in the same order) by the
 probability of its whole answer (thought and action) under the checkpoint, one
