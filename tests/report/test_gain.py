@@ -32,6 +32,9 @@ def test_gain_and_interval():
     assert rows.loc["t1", "gain"] == 1.0 and rows.loc["t1", "gain_lo"] == 1.0
     assert rows.loc["mean", "gain"] == 0.5 and rows.loc["mean", "pairs"] == 20
     assert rows.loc["mean", "gain_lo"] == rows.loc["mean", "gain_hi"] == 0.5
+    assert rows.loc["mean", "better"] == 10 and rows.loc["mean", "worse"] == 0
+    unequal = gain_table({"t1": [1.0] * 2, "t2": [0.0] * 8}, seed=0, resamples=50)
+    assert unequal.set_index("task").loc["mean", "gain"] == 0.5  # tasks weigh the same
     mixed = gain_table({"t": [1.0] * 6 + [0.0] * 10 + [-1.0] * 4}, seed=0, resamples=2000)
     row = mixed.set_index("task").loc["t"]
     assert row.gain == pytest.approx(0.1)

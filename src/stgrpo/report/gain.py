@@ -60,14 +60,10 @@ def gain_table(
             draws[task].append(per_task[-1])
         means.append(sum(per_task) / len(per_task))
     rows = [_row(task, differences[task], draws[task]) for task in tasks]
-    overall = [sum(sum(v) / len(v) for v in differences.values()) / len(tasks)]
-    rows.append(
-        {
-            **_row("mean", [], means),
-            "gain": overall[0],
-            "pairs": sum(len(v) for v in differences.values()),
-        }
-    )
+    pooled = [value for values in differences.values() for value in values]
+    overall = sum(sum(v) / len(v) for v in differences.values()) / len(tasks)
+    # The mean weighs every task the same, so it is not the pooled pairs' mean.
+    rows.append({**_row("mean", pooled, means), "gain": overall})
     return pd.DataFrame(rows)
 
 
