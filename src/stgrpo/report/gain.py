@@ -61,8 +61,8 @@ def gain_table(
         means.append(sum(per_task) / len(per_task))
     rows = [_row(task, differences[task], draws[task]) for task in tasks]
     pooled = [value for values in differences.values() for value in values]
-    overall = sum(sum(v) / len(v) for v in differences.values()) / len(tasks)
     # The mean weighs every task the same, so it is not the pooled pairs' mean.
+    overall = sum(row["gain"] for row in rows) / len(rows)
     rows.append({**_row("mean", pooled, means), "gain": overall})
     return pd.DataFrame(rows)
 
