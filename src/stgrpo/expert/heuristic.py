@@ -15,6 +15,11 @@ take, then keeps the smallest count:
 * an item that must still be cooked, cut or fried needs its processing actions (the rest
   of its cuts, or one Cook/Fry unless its timer runs) and, unless it already sits on the
   right station, 3 steps to get there, then 3 more to reach its place in the dish;
+* processing needs the item alone on its station, so the cheapest station of that kind
+  must first lose every item on it not counted yet (3 steps each), and a goal item there
+  that must end above every item waiting for that processing is put down twice (3 more);
+* a goal item that must end clear is placed only if every goal item of its stack already
+  lies below it; otherwise it is moved (6 steps when it stands on its own destination);
 * a non-goal item above a misplaced goal item, above an item that must end clear, or on an
   item that must receive another goal item directly on top, must be taken, carried away
   and put (3 steps);
@@ -23,8 +28,8 @@ take, then keeps the smallest count:
   to take is at the robot's station (the larger of these two counts is added).
 
 * the first take of every item some plan must take needs an action just before it that
-  none of the above counts (a move with empty hands, a wait), unless it follows that item's
-  own cutting, cooking or frying, or is the plan's first action;
+  none of the above counts (a move with empty hands, a wait), unless it may follow that
+  item's own counted cutting, cooking or frying, or is the plan's first action;
 * separately, a goal item still to cook or fry needs its timer's remaining ticks, one per
   step, then 3 steps to its place: the bound is the larger of the two.
 
@@ -48,6 +53,7 @@ _PROCESS_STATION = {COOKED: "stove", CUT: "board", FRIED: "fryer"}
 ELSEWHERE = -1  # a destination station not yet fixed: one that now holds no goal item
 IMPOSSIBLE = 1 << 20  # the cost of a station choice that no state can realise
 _PROCESSING_KINDS = frozenset(_PROCESS_STATION.values())
+_STATION_BIT = {station: bit for bit, station in _PROCESS_STATION.items()}
 
 
 class _ItemGoal:
@@ -198,6 +204,10 @@ class _Scenario:
 
         world = heuristic.world
         self.world, self.remaining_cuts = world, heuristic.remaining_cuts
+        self.stations_of_kind = {
+            kind: [i for i, k in enumerate(world.station_kinds) if k == kind]
+            for kind in _PROCESSING_KINDS
+        }
         # object -> (bits, has_location, destination, on_station, at_stations, under,
         #            clear, process station kind)
         self.goal_of = {}
@@ -231,10 +241,17 @@ class _Scenario:
                 g.clear,
                 g.process_station,
             )
+        self.placed_after = _placed_after(heuristic.items, binding)
+        # a goal item that must end clear -> the goal items that must end below it
+        self.must_cover = {
+            _object(g.term, binding): self.placed_after[_object(g.term, binding)]
+            for g in heuristic.items
+            if g.clear and self.placed_after[_object(g.term, binding)]
+        }
 
     def cost(self, state: State, view: View, bound: int | None) -> int:
         """Stops early once it reaches `bound` (a min so far): costs only add up."""
-        world, goal_of, under = self.world, self.goal_of, self.under
+        world, goal_of, under, must_cover = self.world, self.goal_of, self.under, self.must_cover
         where, below, held, robot = view.where, view.below, state.held, view.robot
         kinds = world.station_kinds
         if bound is None:
@@ -244,6 +261,8 @@ class _Scenario:
         to_take: set[int] = set()  # every item some plan must still pick up
         carried_in: dict[int, int] = defaultdict(int)  # destination -> carries into it
         carried_out: dict[int, int] = defaultdict(int)  # station -> counted carries out
+        # station kind -> goal items that must be carried onto one to be processed there
+        to_process: dict[str, set[int]] = defaultdict(set)
         # A station that must receive a goal item directly on its floor, which is not there
         # now, must first be emptied: everything on it is taken off.
         cleared = {
@@ -266,7 +285,7 @@ class _Scenario:
             if cost >= bound:
                 return cost
             bad_below = here in cleared
-            for obj in stack:
+            for position, obj in enumerate(stack):
                 entry = goal_of.get(obj)
                 if entry is None:
                     continue
@@ -282,11 +301,14 @@ class _Scenario:
                         )
                         and (not at_stations or all(here == s for s in at_stations))
                     )
+                    # one that must end clear must already cover every goal item of its stack
+                    and (obj not in must_cover or must_cover[obj] <= set(stack[:position]))
                 )
                 if process:
                     cost += process
                     if not (below[obj] == ON_STATION and kinds[here] == pstation):
                         must_move.add(obj)
+                        to_process[pstation].add(obj)
                         cost += 3  # take it, carry it to the station, put it there
                         carried_out[here] += 1
                     if has_location:
@@ -313,7 +335,11 @@ class _Scenario:
             bits, has_location, goal_station, _, _, _, _, pstation = goal_of[held]
             process = self._processing(state, bits, held)
             if process:
-                cost += process + 1 + (kinds[robot] != pstation)  # put (after a carry)
+                cost += process + 1  # put it there
+                if kinds[robot] != pstation:
+                    cost += 1  # after a carry out of here
+                    carried_out[robot] += 1
+                to_process[pstation].add(held)
                 if has_location:
                     cost += 3
                     if goal_station is not None:
@@ -326,8 +352,9 @@ class _Scenario:
             elif has_location:
                 cost += 1  # put it
                 if goal_station not in (None, ELSEWHERE) and robot != goal_station:
-                    cost += 1
+                    cost += 1  # carry it out of here
                     carried_in[goal_station] += 1
+                    carried_out[robot] += 1
         if cost >= bound:
             return cost  # the rest only adds: this choice cannot be the minimum
         # Non-goal items must get out of the way (taken, carried off, put) when they lie
@@ -360,6 +387,11 @@ class _Scenario:
                         carried_out[here] += 1
                     blocked = True
         to_take |= must_move
+        credit = 0  # carries counted twice below that may be moves `extra` also needs
+        for kind, pending in to_process.items():
+            steps, carries = self._occupied_station(state, kind, pending, to_take, carried_out)
+            cost += steps
+            credit += carries
         first_move = held == NOTHING and bool(to_take) and all(where[o] != robot for o in to_take)
         # Consecutive carries into a station need a move out of it in between (and one
         # first if the robot stands there); moves out that carry nothing counted are extra.
@@ -367,10 +399,42 @@ class _Scenario:
         for station, carries in carried_in.items():
             outs = carries - 1 + (robot == station)
             extra += max(0, outs - carried_out.get(station, 0))
+        extra = max(0, extra - credit)
         return max(
             cost + max(int(first_move), extra, self._first_take_gaps(state, where, to_take)),
             self._timer_bound(state, where, kinds),
         )
+
+    def _occupied_station(
+        self, state: State, kind: str, pending: set[int], to_take: set[int], carried_out
+    ) -> tuple[int, int]:
+        """(steps, second carries) to free a `kind` station for the `pending` goal items,
+        which must be carried onto one to be processed there.
+
+        Processing needs the item alone on the station, so every item on the station used
+        first must leave it before: each one not counted yet (not in `to_take`) costs a
+        take, a carry out and a put. A goal item there that must end above every pending
+        item cannot go to its place yet (they are not processed): it is put down elsewhere
+        and later taken, carried and put again, 3 more steps. The cheapest station of the
+        kind is taken; when it is the only one, its items join `to_take`, since every plan
+        must take them."""
+        options = self.stations_of_kind[kind]
+        costs, doubles = [], []
+        for station in options:
+            stack = state.stacks[station]
+            double = sum(pending <= self.placed_after.get(o, frozenset()) for o in stack)
+            costs.append(sum(o not in to_take for o in stack) + double)
+            doubles.append(double)
+        fewest = min(costs, default=0)  # no such station: the goal is out of reach anyway
+        if not fewest:
+            return 0, 0
+        # Which station is used is unknown: each may count its first carries as moves out of
+        # it, which only lowers the `extra` moves counted later.
+        for station, count, double in zip(options, costs, doubles, strict=True):
+            carried_out[station] += count - double
+        if len(options) == 1:
+            to_take.update(state.stacks[options[0]])
+        return 3 * fewest, max(doubles)
 
     def _first_take_gaps(self, state: State, where, to_take: set[int]) -> int:
         """Uncounted actions the first takes force: one before each item's first take.
@@ -380,14 +444,25 @@ class _Scenario:
         cook or fry of that same item alone on its station, or nothing (the plan's first
         action, at the robot's station). A put cannot precede it (it would put that item,
         which is not held) and every counted move carries something. So each item some plan
-        must take gets a distinct uncounted action, less those that may follow a processing
-        step and one for the start."""
-        kinds, stacks = self.world.station_kinds, state.stacks
-        gaps = sum(
-            1
-            for obj in to_take
-            if not (len(stacks[where[obj]]) == 1 and kinds[where[obj]] in _PROCESSING_KINDS)
+        must take gets a distinct uncounted action, less those that may follow a counted
+        processing step (a goal item alone on a station of a kind it still needs) and one for
+        the start."""
+        kinds, stacks, flags, goal_of = (
+            self.world.station_kinds,
+            state.stacks,
+            state.flags,
+            self.goal_of,
         )
+        gaps = 0
+        for obj in to_take:
+            here = where[obj]
+            bit = _STATION_BIT.get(kinds[here])
+            gaps += not (
+                bit is not None
+                and len(stacks[here]) == 1
+                and obj in goal_of
+                and goal_of[obj][0] & bit & ~flags[obj]
+            )
         if state.held == NOTHING and stacks[state.robot]:
             gaps -= 1
         return gaps
@@ -450,6 +525,28 @@ def _timed_entry(heuristic: AssemblyHeuristic, g: _ItemGoal, obj: int, destinati
         destination_kind = None if destination is None else world.station_kinds[destination]
     after = 3 * (g.has_location and destination_kind not in (None, g.process_station))
     return obj, g.bits & (COOKED | FRIED), g.process_station, after
+
+
+def _placed_after(items: list[_ItemGoal], binding) -> dict[int, frozenset[int]]:
+    """Goal object -> the goal objects that must be in their place before it is: those it
+    ends above (its `atop` chain), and, for one that must end clear, every other goal item
+    on the same station (it is the top of that stack)."""
+    objects = {g.term: _object(g.term, binding) for g in items}
+    by_term = {g.term: g for g in items}
+    after: dict[int, frozenset[int]] = {}
+    for g in items:
+        below, seen = set(), set()
+        link = g.below
+        while link is not None and link not in seen:
+            seen.add(link)
+            below.add(objects[link])
+            link = by_term[link].below if link in by_term else None
+        if g.clear and g.destination is not None:
+            below |= {
+                objects[o.term] for o in items if o is not g and o.destination == g.destination
+            }
+        after[objects[g.term]] = frozenset(below)
+    return after
 
 
 def _object(term: Term, binding: dict[int, int]) -> int:
