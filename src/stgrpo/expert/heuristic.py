@@ -52,7 +52,6 @@ from stgrpo.kitchen.world import World
 _PROCESS_STATION = {COOKED: "stove", CUT: "board", FRIED: "fryer"}
 ELSEWHERE = -1  # a destination station not yet fixed: one that now holds no goal item
 IMPOSSIBLE = 1 << 20  # the cost of a station choice that no state can realise
-_PROCESSING_KINDS = frozenset(_PROCESS_STATION.values())
 _STATION_BIT = {station: bit for bit, station in _PROCESS_STATION.items()}
 
 
@@ -126,13 +125,14 @@ class AssemblyHeuristic:
         )
         self.station_kind = {v: goal.variables[v].kind for v in self.station_vars}
         self.remaining_cuts = world.cuts_needed
+        by_kind: dict[str, list[int]] = defaultdict(list)
+        for index, kind in enumerate(world.station_kinds):
+            by_kind[kind].append(index)
+        self.stations_of_kind = dict(by_kind)  # kind -> its stations; absent: none
         # Every (item binding, station assignment) compiled once: the per-state work is then
         # plain lookups. A station variable is assigned a station of its kind or ELSEWHERE.
         station_options = [
-            [
-                ELSEWHERE,
-                *(i for i, kind in enumerate(world.station_kinds) if kind == self.station_kind[v]),
-            ]
+            [ELSEWHERE, *self.stations_of_kind.get(self.station_kind[v], [])]
             for v in self.station_vars
         ]
         self.bindings = []  # per binding: (goal objects, {station choice: scenario})
@@ -204,10 +204,7 @@ class _Scenario:
 
         world = heuristic.world
         self.world, self.remaining_cuts = world, heuristic.remaining_cuts
-        self.stations_of_kind = {
-            kind: [i for i, k in enumerate(world.station_kinds) if k == kind]
-            for kind in _PROCESSING_KINDS
-        }
+        self.stations_of_kind = heuristic.stations_of_kind
         # object -> (bits, has_location, destination, on_station, at_stations, under,
         #            clear, process station kind)
         self.goal_of = {}
@@ -228,7 +225,7 @@ class _Scenario:
                 self.floor.append((obj, on_station))
             elif on_station == ELSEWHERE:
                 kind = heuristic.station_kind[g.on_station.index]
-                self.open_floors.append([i for i, k in enumerate(world.station_kinds) if k == kind])
+                self.open_floors.append(heuristic.stations_of_kind.get(kind, []))
             if g.bits & (COOKED | FRIED):
                 self.timed.append(_timed_entry(heuristic, g, obj, station(g.destination)))
             self.goal_of[obj] = (
@@ -244,9 +241,9 @@ class _Scenario:
         self.placed_after = _placed_after(heuristic.items, binding)
         # a goal item that must end clear -> the goal items that must end below it
         self.must_cover = {
-            _object(g.term, binding): self.placed_after[_object(g.term, binding)]
-            for g in heuristic.items
-            if g.clear and self.placed_after[_object(g.term, binding)]
+            obj: below
+            for obj, below in self.placed_after.items()
+            if below and self.goal_of[obj][6]  # entry 6: it must end clear
         }
 
     def cost(self, state: State, view: View, bound: int | None) -> int:
@@ -418,7 +415,7 @@ class _Scenario:
         and later taken, carried and put again, 3 more steps. The cheapest station of the
         kind is taken; when it is the only one, its items join `to_take`, since every plan
         must take them."""
-        options = self.stations_of_kind[kind]
+        options = self.stations_of_kind.get(kind, [])
         costs, doubles = [], []
         for station in options:
             stack = state.stacks[station]
@@ -447,12 +444,8 @@ class _Scenario:
         must take gets a distinct uncounted action, less those that may follow a counted
         processing step (a goal item alone on a station of a kind it still needs) and one for
         the start."""
-        kinds, stacks, flags, goal_of = (
-            self.world.station_kinds,
-            state.stacks,
-            state.flags,
-            self.goal_of,
-        )
+        kinds, goal_of = self.world.station_kinds, self.goal_of
+        stacks, flags = state.stacks, state.flags
         gaps = 0
         for obj in to_take:
             here = where[obj]
