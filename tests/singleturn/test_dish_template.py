@@ -7,7 +7,7 @@ import pytest
 
 from stgrpo.config import ConfigError, compose
 from stgrpo.data.datasets import rows
-from stgrpo.data.prompts import build_messages
+from stgrpo.data.prompts import build_messages, next_items
 from stgrpo.expert.recipe import RecipeExpert, recipe_plan
 from stgrpo.expert.trajectories import expert_trajectory, recipe_trajectory, step_record
 from stgrpo.kitchen.dish import DishReader, progress_text
@@ -61,13 +61,24 @@ def test_the_progress_follows_the_state():
     for state, decision in recipe_plan(world, 100):
         assert progress_text(world, state) == reader.situation(state)[0]
         assert decision.thought.startswith(progress_text(world, state))
-        seen.append(reader.dish(state)[1])
-    assert seen == sorted(seen) and seen[-1] == len(expert.recipe.layers) - 1
-    # a two-dish goal has no one dish to read: the line is empty
-    two = World.from_layout(
+        seen.append(reader.read(state).done)
+    assert seen == sorted(seen) and seen[-1] == len(expert.recipes[0].layers) - 1
+
+
+def test_a_two_dish_reading_names_the_finished_dish_and_hides_its_items():
+    world = World.from_layout(
         generate_layout("onion_cheese_burger_and_lettuce_tomato_chicken_sandwich", 0)
     )
-    assert progress_text(two, two.initial) == ""
+    reader = DishReader(world)
+    assert progress_text(world, world.initial).startswith("Dish")  # the first dish first
+    texts = [progress_text(world, state) for state, _ in recipe_plan(world, 200)]
+    second = [text for text in texts if text.startswith("Dishes done: ")]
+    assert second and texts[-len(second) :] == second  # once finished, the first stays done
+    state = next(s for s, _ in recipe_plan(world, 200) if reader.read(s).closed)
+    (table,) = reader.read(state).closed
+    hidden = {world.item_names[i] for i in state.stacks[table]}
+    shown = next_items(progress_text(world, state), item_state(world, state))
+    assert hidden and not any(f" {name} " in shown for name in hidden)
 
 
 def test_planner_steps_carry_the_dish_and_aim_too():

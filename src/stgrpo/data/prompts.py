@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from stgrpo.kitchen.dish import DONE_PREFIX
 from stgrpo.kitchen.domain import ACTION_TEMPLATES
 
 VALID_ACTIONS_HEADER = "\n\nValid Actions:\n"
@@ -301,6 +302,7 @@ def build_messages(
 _NEXT_KINDS = re.compile(r"Next: (?P<kinds>[a-z ]+)\.")
 _DISH = re.compile(r"Dish at (?P<station>\w+), (?P<done>\d+) done")
 _ITEM_LINE = re.compile(r"(?P<name>[a-z]+)\d+ (?:at (?P<station>\w+)|held)")
+_DISHES_DONE = re.compile(re.escape(DONE_PREFIX) + r"(?P<stations>[\w, ]+)\.")
 
 
 def next_items(progress: str, items: str) -> str:
@@ -309,17 +311,20 @@ def next_items(progress: str, items: str) -> str:
 
     Read from the two texts a prompt shows (kitchen.dish.progress_text and
     kitchen.text.item_state, whose item lines list each stack bottom first): an item of a
-    next layer's kind counts unless it is one of the dish's finished layers."""
+    next layer's kind counts unless it is one of the dish's finished layers or lies on a
+    finished earlier dish (a two-dish goal)."""
     wanted = _NEXT_KINDS.search(progress)
     if not wanted:
         return ""
     kinds = set(wanted["kinds"].split(" or "))
     dish = _DISH.search(progress)
     finished = int(dish["done"]) if dish else 0
+    done = _DISHES_DONE.search(progress)
+    closed = set(done["stations"].split(", ")) if done else set()
     places = []
     for line in items.split("\n")[1:]:  # the first line is the robot's
         item = _ITEM_LINE.match(line)
-        if item is None:
+        if item is None or item["station"] in closed:
             continue
         if dish and item["station"] == dish["station"] and finished:
             finished -= 1  # the stack's bottom items are the dish's finished layers

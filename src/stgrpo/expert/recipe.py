@@ -1,13 +1,13 @@
 """The recipe expert: a short, fixed procedure a cook would follow, with its reasoning spelled
-out, for dishes that are one stack on a table (the paper's four tasks and the lettuce and
-tomato sandwiches and burgers).
+out, for dishes that are stacks on tables: every synchronous task, the paper's four, the
+lettuce and tomato sandwiches and burgers, and the two-dish tasks (one dish after the other).
 
 Where the optimal planner finds the shortest plan (whose choices can look arbitrary: it may
 park a bun on a patty because that saves a step), this expert always does the same thing in
 the same situation, so each decision is a few lookups a small model can learn:
 
-1. The dish, its finished layers and the next layer are read off the state
-   (kitchen.dish.DishReader).
+1. The dish in progress, its finished layers and the next layer are read off the state
+   (kitchen.dish.DishReader); a finished dish is never touched again.
 2. Holding something: a next layer goes onto the dish (the base onto the first empty
    table); a next layer that still needs cooking or cutting goes onto a free stove or
    board; anything else is put away on the first empty table (else any empty station;
@@ -27,14 +27,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stgrpo.kitchen.dish import DishReader, NotARecipeError, read_recipe
+from stgrpo.kitchen.dish import DishReader, NotARecipeError, Reading, read_recipe, read_recipes
 from stgrpo.kitchen.domain import BIT
 from stgrpo.kitchen.rules import apply
 from stgrpo.kitchen.state import NOTHING, WAIT, Action, State
 from stgrpo.kitchen.text import aim_thought
 from stgrpo.kitchen.world import World
 
-__all__ = ["Decision", "NotARecipeError", "RecipeExpert", "read_recipe", "recipe_plan"]
+__all__ = [
+    "Decision",
+    "NotARecipeError",
+    "RecipeExpert",
+    "read_recipe",
+    "read_recipes",
+    "recipe_plan",
+]
 
 _PROCESS = {BIT["iscooked"]: ("stove", "cook"), BIT["iscut"]: ("board", "cut")}
 
@@ -59,16 +66,17 @@ class RecipeExpert(DishReader):
         where, dish, done, wanted = self.situation(state)
         if not wanted:
             return Decision(WAIT, where)
+        reading = self.read(state)
         if state.held != NOTHING:
-            target, aim = self._put_held(state, dish, done, wanted)
+            target, aim = self._put_held(state, reading, dish, done, wanted)
         else:
-            target, aim = self._get(state, dish, done, wanted)
+            target, aim = self._get(state, reading, dish, done, wanted)
         return Decision(target, where, aim_thought(self.world, state, aim))
 
     def _go_then(self, state: State, station: int, action: Action) -> Action:
         return action if state.robot == station else Action("move", state.robot, station)
 
-    def _put_held(self, state, dish, done, wanted):
+    def _put_held(self, state, reading: Reading, dish, done, wanted):
         names, stations = self.world.item_names, self.world.station_names
         held = state.held
         stacks = state.stacks
@@ -90,14 +98,15 @@ class RecipeExpert(DishReader):
                 station = self._empty(state, (_PROCESS[missing][0],))
                 break
         if station is None:
-            station = self._empty(state, ("table",), avoid=dish)
+            station = self._empty(state, ("table",), avoid=(dish, *reading.closed))
         if station is None:  # nowhere empty: onto a stack the dish needs least
-            needed = {self.recipe.layers[i].kind for i in self.dish(state)[2]}
+            recipe = reading.recipe
+            needed = {recipe.layers[i].kind for i in reading.remaining}
             kinds = self.world.item_kinds
             # a stove or board a pending layer must still be processed on stays clear
             processing = {
                 _PROCESS[layer.needs][0]
-                for layer in (self.recipe.layers[i] for i in self.dish(state)[2])
+                for layer in (recipe.layers[i] for i in reading.remaining)
                 if layer.needs in _PROCESS
             }
 
@@ -111,8 +120,9 @@ class RecipeExpert(DishReader):
                     s,
                 )
 
-            fetching = self._next_item_station(state, dish, done, wanted)
-            others = [s for s in range(self.world.n_stations) if s != dish and stacks[s]]
+            fetching = self._next_item_station(state, reading, dish, done, wanted)
+            closed = (dish, *reading.closed)  # a finished dish is never built on
+            others = [s for s in range(self.world.n_stations) if s not in closed and stacks[s]]
             station = min([s for s in others if s != fetching] or others, key=burden)
             top = stacks[station][-1]
             return (
@@ -124,13 +134,13 @@ class RecipeExpert(DishReader):
             f"I put {names[held]} on {stations[station]}.",
         )
 
-    def _get(self, state, dish, done, wanted):
+    def _get(self, state, reading: Reading, dish, done, wanted):
         names, stations = self.world.item_names, self.world.station_names
         stacks = state.stacks
         if len(stacks[dish]) > done:
             return self._fetch(state, stacks[dish][-1])
         where = {item: s for s, stack in enumerate(stacks) for item in stack}
-        candidates = self._candidates(state, dish, done)
+        candidates = self._candidates(state, reading, dish, done)
         for item in candidates:  # a ready item first, the least buried of any next layer
             if any(self.fits(state, item, layer) for layer in wanted):
                 return self._fetch(state, item)
@@ -159,11 +169,12 @@ class RecipeExpert(DishReader):
                 return self._fetch(state, stacks[taken[0]][-1])
         raise RuntimeError("the recipe expert found nothing to do")  # goal unreachable
 
-    def _candidates(self, state: State, dish: int, done: int) -> list[int]:
-        """Items on stations outside the dish's finished part, the least buried first (fewest
-        items above), then by station and item order: the order `_get` fetches in."""
+    def _candidates(self, state: State, reading: Reading, dish: int, done: int) -> list[int]:
+        """Items on stations outside the dish's finished part and the finished dishes, the
+        least buried first (fewest items above), then by station and item order: the order
+        `_get` fetches in."""
         stacks = state.stacks
-        in_dish = set(stacks[dish][:done])
+        in_dish = set(stacks[dish][:done]).union(*(stacks[s] for s in reading.closed))
         rank = {
             item: (len(stack) - 1 - k, s, item)
             for s, stack in enumerate(stacks)
@@ -172,10 +183,12 @@ class RecipeExpert(DishReader):
         }
         return sorted(rank, key=rank.__getitem__)
 
-    def _next_item_station(self, state: State, dish: int, done: int, wanted) -> int | None:
+    def _next_item_station(
+        self, state: State, reading: Reading, dish: int, done: int, wanted
+    ) -> int | None:
         """The station of the item `_get` would fetch next, a ready one or else one still
         to cook or cut (not to be buried)."""
-        candidates = self._candidates(state, dish, done)
+        candidates = self._candidates(state, reading, dish, done)
         ready = [i for i in candidates if any(self.fits(state, i, layer) for layer in wanted)]
         to_process = [
             i
@@ -204,16 +217,16 @@ class RecipeExpert(DishReader):
             f"I need {names[top]} at {stations[station]}.",
         )
 
-    def _empty(self, state: State, kinds: tuple[str, ...], avoid: int | None = None):
+    def _empty(self, state: State, kinds: tuple[str, ...], avoid: tuple[int, ...] = ()):
         for s in range(self.world.n_stations):
-            if s != avoid and not state.stacks[s] and self.world.station_kinds[s] in kinds:
+            if s not in avoid and not state.stacks[s] and self.world.station_kinds[s] in kinds:
                 return s
         if kinds == ("table",):
             return next(
                 (
                     s
                     for s in range(self.world.n_stations)
-                    if s != avoid
+                    if s not in avoid
                     and not state.stacks[s]
                     and self.world.station_kinds[s] not in ("stove", "board", "fryer")
                 ),

@@ -16,7 +16,7 @@ from omegaconf import DictConfig
 from stgrpo import paths
 from stgrpo.config import ConfigError, StageError, require, run_cli, stage_root, to_yaml
 from stgrpo.data.prompts import TEMPLATES
-from stgrpo.expert.recipe import NotARecipeError, read_recipe
+from stgrpo.expert.recipe import NotARecipeError, read_recipes
 from stgrpo.expert.trajectories import (
     TIE_BREAKS,
     episode_records,
@@ -124,7 +124,7 @@ def main(cfg: DictConfig) -> None:
         require(cfg, "expert.recoveries", int, minimum=0)
         require(cfg, "expert.slips", int, minimum=1)
         try:
-            read_recipe(TASKS[task].goal)
+            read_recipes(TASKS[task].goal)
         except NotARecipeError as exc:
             raise ConfigError(f"expert=recipe cannot cook task {task!r}: {exc}") from None
     source = paths.layouts(stage_root(cfg, "layouts"), task) / "train.jsonl"
