@@ -10,6 +10,7 @@ import pytest
 import stgrpo.workflow
 from stgrpo.config import ConfigError
 from stgrpo.data.prompts import TEMPLATES
+from stgrpo.kitchen.tasks import TASKS as ALL_TASKS
 from stgrpo.models.tiny import TinySpec, corpus
 from stgrpo.workflow import CliArgs, Plan, touched_stages
 
@@ -38,6 +39,16 @@ def test_the_demo_plan_builds_the_tiny_model_and_runs_the_matrix():
     assert kinds(plan)["grpo"] == 16
     assert plan.model_dir(plan.base) == "results/demo/model/tiny"
     assert "expert-planner" not in kinds(plan)  # the planner expert is the planner row
+
+
+def test_the_demo10_plan_runs_every_task_without_the_planner():
+    plan = Plan("demo10")
+    assert set(plan.tasks) == set(ALL_TASKS) and len(plan.tasks) == 10
+    found = kinds(plan)
+    assert found["grpo"] == 100 and found["sft"] == 10  # the 10 x 10 matrix
+    assert found["expert-recipe"] == 10 and found["random"] == 10
+    assert "planner" not in found  # it cannot solve the two-dish tasks fast
+    assert len(plan.evaluations) == 140
 
 
 def test_a_sweep_point_owns_only_the_stages_its_keys_touch():
