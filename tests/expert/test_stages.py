@@ -236,3 +236,14 @@ def test_train_layouts_unsolved_for_an_expert_that_needs_no_plans(built, tmp_pat
         with pytest.raises(ConfigError, match=r"layouts\.(train|test)\.solve"):
             layouts_stage.main(config(tmp_path / "bad", *bad))
     assert not (tmp_path / "bad").exists()
+
+
+def test_unsolved_train_layouts_get_their_lengths_from_the_planners_own_search(built, tmp_path):
+    # layouts.train.solve=false with expert=planner: each train layout is searched once
+    root, _ = built
+    cfg = config(tmp_path, "layouts.train.solve=false")
+    layouts_stage.main(cfg)
+    expert_main(cfg)
+    name = "trajectories/planner/cheese_sandwich.jsonl"
+    assert (tmp_path / name).read_bytes() == (root / name).read_bytes()
+    assert all(r["optimal_steps"] == r["turns"] for r in read_trajectories(tmp_path / name))

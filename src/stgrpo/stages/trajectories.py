@@ -65,6 +65,10 @@ def run_planner(cfg: DictConfig, task: str, layouts: list[tuple[Layout, int | No
             log.warning("skipped %s", reason)
             skipped.append(layout.content_hash)
             continue
+        if optimal is None and not recipe:
+            # layouts.train.solve=false: this search is the only one, and the planner's
+            # trajectory is minimal, so its length is the optimal length
+            optimal = len(result)
         records += episode_records(
             result,
             expert=cfg.expert.name,
