@@ -45,7 +45,7 @@ import itertools
 from collections import defaultdict
 
 from stgrpo.kitchen.domain import BIT, COOKED, CUT, FRIED, ITEM_KINDS
-from stgrpo.kitchen.goal import ON_STATION, Term, View
+from stgrpo.kitchen.goal import ON_STATION, Literal, Term, View
 from stgrpo.kitchen.state import NOTHING, State
 from stgrpo.kitchen.world import World
 
@@ -85,9 +85,12 @@ class AssemblyHeuristic:
 
     Args:
         world: The compiled layout whose goal it bounds.
+        symmetry: Compile one (binding, choice) of each pair that a swap of two
+            interchangeable dishes maps onto each other (same values, half the work);
+            False compiles them all (the reference tests compare with).
     """
 
-    def __init__(self, world: World):
+    def __init__(self, world: World, symmetry: bool = True):
         self.world = world
         goal = world.goal
         self.n_items = world.n_items
@@ -135,12 +138,18 @@ class AssemblyHeuristic:
             [ELSEWHERE, *self.stations_of_kind.get(self.station_kind[v], [])]
             for v in self.station_vars
         ]
+        # A goal with two interchangeable dishes (tasks 7 and 8) maps onto itself by a swap
+        # of their ids; a (binding, choice) and its swapped twin count the same, so only the
+        # smaller of the two is compiled.
+        swap = _goal_symmetry(goal, self.station_vars) if symmetry else None
         self.bindings = []  # per binding: (goal objects, {station choice: scenario})
         for binding in _item_bindings(goal.variables, item_vars):
             goal_objects = tuple(_object(g.term, binding) for g in self.items)
             scenarios = {}
-            for choice in itertools.product(*station_options):
+            for choice in self._distinct(itertools.product(*station_options)):
                 stations = dict(zip(self.station_vars, choice, strict=True))
+                if swap and _swapped_key(swap, binding, stations) < _key(binding, stations):
+                    continue
                 scenarios[choice] = _Scenario(self, binding, stations)
             self.bindings.append((goal_objects, scenarios))
         self._last_best = 0, ()
@@ -165,7 +174,7 @@ class AssemblyHeuristic:
         order = [*range(first, len(self.bindings)), *range(first)]
         for index in order:
             goal_objects, scenarios = self.bindings[index]
-            choices = self._station_choices(view, goal_objects)
+            choices = self._station_choices(view, goal_objects, scenarios)
             if index == first and first_choice in choices:
                 choices.remove(first_choice)
                 choices.insert(0, first_choice)
@@ -178,7 +187,7 @@ class AssemblyHeuristic:
                         return 0
         return best if best is not None else 0
 
-    def _station_choices(self, view: View, goal_objects):
+    def _station_choices(self, view: View, goal_objects, scenarios):
         """Plausible stations for the goal's station ids: where a goal item now stands on a
         station of the right kind, or ELSEWHERE (a station holding no goal item)."""
         if not self.station_vars:
@@ -190,7 +199,18 @@ class AssemblyHeuristic:
             kind = self.station_kind[var]
             seen = {where[o] for o in goal_objects if where[o] >= 0 and kinds[where[o]] == kind}
             options.append([ELSEWHERE, *sorted(seen)])
-        return list(itertools.product(*options))
+        return [c for c in self._distinct(itertools.product(*options)) if c in scenarios]
+
+    def _distinct(self, choices) -> list[tuple[int, ...]]:
+        """The choices that give station ids of one kind distinct stations, as the goal's
+        binding does (ELSEWHERE may repeat: each is some station holding no goal item)."""
+        kinds = [self.station_kind[v] for v in self.station_vars]
+        kept = []
+        for choice in choices:
+            fixed = [(kind, s) for kind, s in zip(kinds, choice, strict=True) if s != ELSEWHERE]
+            if len(set(fixed)) == len(fixed):
+                kept.append(choice)
+        return kept
 
 
 class _Scenario:
@@ -540,6 +560,61 @@ def _placed_after(items: list[_ItemGoal], binding) -> dict[int, frozenset[int]]:
             }
         after[objects[g.term]] = frozenset(below)
     return after
+
+
+def _goal_symmetry(goal, station_vars: list[int]) -> dict[int, int] | None:
+    """A permutation of the goal's variables that swaps its two station ids and maps the
+    goal's literals onto themselves (two interchangeable dishes), or None."""
+    if len(station_vars) != 2:
+        return None
+    a, b = station_vars
+    variables = goal.variables
+    if variables[a].kind != variables[b].kind:
+        return None
+    literals = set(goal.literals)
+    others = [v for v in range(len(variables)) if v not in (a, b)]
+
+    def image(mapping, literal):
+        terms = []
+        for t in literal.terms:
+            if t.is_variable:
+                if t.index not in mapping:
+                    return None
+                terms.append(Term(True, mapping[t.index]))
+            else:
+                terms.append(t)
+        return Literal(literal.predicate, tuple(terms))
+
+    def consistent(mapping) -> bool:
+        images = (image(mapping, literal) for literal in goal.literals)
+        return all(i is None or i in literals for i in images)
+
+    def extend(mapping, rest):
+        if not rest:
+            return mapping
+        v, rest = rest[0], rest[1:]
+        for w in others:
+            if w not in mapping.values() and variables[w].kind == variables[v].kind:
+                mapping[v] = w
+                if consistent(mapping) and extend(mapping, rest) is not None:
+                    return mapping
+                del mapping[v]
+        return None
+
+    return extend({a: b, b: a}, others)
+
+
+def _key(binding: dict[int, int], stations: dict[int, int]) -> tuple:
+    return tuple(sorted(binding.items())), tuple(sorted(stations.items()))
+
+
+def _swapped_key(swap: dict[int, int], binding, stations) -> tuple:
+    """The key of the (binding, choice) that `swap` maps this one to: each id takes what its
+    image had."""
+    return (
+        tuple(sorted((v, binding[swap[v]]) for v in binding)),
+        tuple(sorted((v, stations[swap[v]]) for v in stations)),
+    )
 
 
 def _object(term: Term, binding: dict[int, int]) -> int:
