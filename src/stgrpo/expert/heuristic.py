@@ -199,7 +199,8 @@ class AssemblyHeuristic:
             kind = self.station_kind[var]
             seen = {where[o] for o in goal_objects if where[o] >= 0 and kinds[where[o]] == kind}
             options.append([ELSEWHERE, *sorted(seen)])
-        return [c for c in self._distinct(itertools.product(*options)) if c in scenarios]
+        # only compiled choices: their stations are distinct, and one of each swapped pair
+        return [c for c in itertools.product(*options) if c in scenarios]
 
     def _distinct(self, choices) -> list[tuple[int, ...]]:
         """The choices that give station ids of one kind distinct stations, as the goal's

@@ -63,10 +63,10 @@ class RecipeExpert(DishReader):
     """Decides from the dish's reading (kitchen.dish.DishReader)."""
 
     def decide(self, state: State) -> Decision:
-        where, dish, done, wanted = self.situation(state)
+        reading = self.read(state)
+        where, dish, done, wanted = self.situation(state, reading)
         if not wanted:
             return Decision(WAIT, where)
-        reading = self.read(state)
         if state.held != NOTHING:
             target, aim = self._put_held(state, reading, dish, done, wanted)
         else:

@@ -84,9 +84,9 @@ def read_recipes(goal) -> tuple[Recipe, ...]:
     flat = [ident for order in orders for ident in order]
     if set(flat) != items or len(flat) != len(set(flat)):
         raise NotARecipeError("the recipe expert builds dishes on tables, one per table")
+    ordered = _is_chain(goal)
     return tuple(
-        Recipe(tuple(Layer(kinds[i], needs.get(i, 0)) for i in order), ordered)
-        for order, ordered in ((order, _is_chain(goal)) for order in orders)
+        Recipe(tuple(Layer(kinds[i], needs.get(i, 0)) for i in order), ordered) for order in orders
     )
 
 
@@ -152,21 +152,25 @@ class DishReader:
         return done, remaining
 
     def read(self, state: State) -> Reading:
-        """The first recipe whose dish is not finished, on the tables the finished ones
-        leave free."""
+        """The first recipe whose dish is not finished (the last one once all are), on the
+        tables the finished ones leave free."""
         closed: list[int] = []
-        for index, recipe in enumerate(self.recipes):
-            dish, done, remaining = None, 0, list(range(len(recipe.layers)))
-            for table in self.tables:
-                if table in closed:
-                    continue
+        for recipe in self.recipes[:-1]:
+            reading = self._read_dish(state, recipe, tuple(closed))
+            if reading.remaining:
+                return reading
+            closed.append(reading.dish)
+        return self._read_dish(state, self.recipes[-1], tuple(closed))
+
+    def _read_dish(self, state: State, recipe: Recipe, closed: tuple[int, ...]) -> Reading:
+        """The recipe's dish: the open table whose stack follows it furthest."""
+        dish, done, remaining = None, 0, list(range(len(recipe.layers)))
+        for table in self.tables:
+            if table not in closed:
                 table_done, table_remaining = self.progress(state, table, recipe)
                 if table_done > done:
                     dish, done, remaining = table, table_done, table_remaining
-            if remaining or index == len(self.recipes) - 1:
-                return Reading(recipe, dish, done, remaining, tuple(closed))
-            closed.append(dish)
-        raise AssertionError("unreachable: the last recipe always returns")
+        return Reading(recipe, dish, done, remaining, closed)
 
     def base_table(self, state: State, closed: tuple[int, ...] = ()) -> int:
         """Where a new dish goes: the first empty table not holding a finished dish, else
@@ -174,12 +178,14 @@ class DishReader:
         open_tables = [s for s in self.tables if s not in closed]
         return min(open_tables, key=lambda s: (len(state.stacks[s]), s))
 
-    def situation(self, state: State) -> tuple[str, int, int, list[Layer]]:
+    def situation(
+        self, state: State, reading: Reading | None = None
+    ) -> tuple[str, int, int, list[Layer]]:
         """(the thought's first sentences, dish station, its finished layers, next layers):
         "Dish at table2, 1 done, top bottombun1. Next: patty." A new dish goes on
-        `base_table`."""
+        `base_table`. `reading`: the state's `read`, if the caller has it already."""
         names, stations = self.world.item_names, self.world.station_names
-        reading = self.read(state)
+        reading = self.read(state) if reading is None else reading
         recipe, dish, done = reading.recipe, reading.dish, reading.done
         wanted = [recipe.layers[i] for i in next_layers(recipe, reading.remaining)]
         if dish is None:
