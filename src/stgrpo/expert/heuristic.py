@@ -20,6 +20,10 @@ take, then keeps the smallest count:
   that must end above every item waiting for that processing is put down twice (3 more);
 * a goal item that must end clear is placed only if every goal item of its stack already
   lies below it; otherwise it is moved (6 steps when it stands on its own destination);
+* a goal item above one that must still be taken and must be in place before it is
+  *parked*: it is put down before that one leaves, so it is taken, carried and put once
+  more (3 steps; a held one is put, taken, carried and put: 4), the second carry's
+  station unknown (it may be a move the extra-move count below needs);
 * a non-goal item above a misplaced goal item, above an item that must end clear, or on an
   item that must receive another goal item directly on top, must be taken, carried away
   and put (3 steps);
@@ -29,7 +33,8 @@ take, then keeps the smallest count:
 
 * the first take of every item some plan must take needs an action just before it that
   none of the above counts (a move with empty hands, a wait), unless it may follow that
-  item's own counted cutting, cooking or frying, or is the plan's first action;
+  item's own counted cutting, cooking or frying, or is the plan's first action; so does
+  the second take of a parked item or of one moved off its own destination and back;
 * separately, a goal item still to cook or fry needs its timer's remaining ticks, one per
   step, then 3 steps to its place: the bound is the larger of the two.
 
@@ -152,7 +157,16 @@ class AssemblyHeuristic:
                     continue
                 scenarios[choice] = _Scenario(self, binding, stations)
             self.bindings.append((goal_objects, scenarios))
-        self._last_best = 0, ()
+        # every (goal object, property bits) a scenario may ask about
+        self.processed = sorted(
+            {
+                (obj, entry[0])
+                for _, scenarios in self.bindings
+                for scenario in scenarios.values()
+                for obj, entry in scenario.goal_of.items()
+                if entry[0]
+            }
+        )
 
     def __call__(self, state: State) -> int:
         """A lower bound on the steps from `state` to the goal.
@@ -162,29 +176,31 @@ class AssemblyHeuristic:
 
         Returns:
             The smallest count over the bindings and station choices, never above the
-            true distance (so 0 at a goal state). The binding that won last is tried first
-            (a speed-up; the value does not depend on it).
+            true distance (so 0 at a goal state). The order the scenarios are tried in
+            is a speed-up; the value does not depend on it.
         """
         view = View(state, self.n_items)
+        # the same for every scenario: computed once per state
+        cuts = self.remaining_cuts
+        processing = {
+            (obj, bits): _processing_actions(cuts, state, bits, obj) for obj, bits in self.processed
+        }
+        # Cheapest first, by each scenario's count in the last state it was tried in: a
+        # search evaluates a state's successors together, which mostly rank alike, and a low
+        # first value lets the others stop early.
+        candidates = [
+            scenarios[choice]
+            for goal_objects, scenarios in self.bindings
+            for choice in self._station_choices(view, goal_objects, scenarios)
+        ]
+        candidates.sort(key=_last_count)
         best = None
-        # Start with the binding that was best last time: neighbouring states (a search
-        # evaluates a state's successors together) usually share it, and a low first value
-        # lets the other bindings stop early.
-        first, first_choice = self._last_best
-        order = [*range(first, len(self.bindings)), *range(first)]
-        for index in order:
-            goal_objects, scenarios = self.bindings[index]
-            choices = self._station_choices(view, goal_objects, scenarios)
-            if index == first and first_choice in choices:
-                choices.remove(first_choice)
-                choices.insert(0, first_choice)
-            for choice in choices:
-                cost = scenarios[choice].cost(state, view, best)
-                if best is None or cost < best:
-                    best = cost
-                    self._last_best = index, choice
-                    if best == 0:
-                        return 0
+        for scenario in candidates:
+            cost = scenario.last = scenario.cost(state, view, processing, best)
+            if best is None or cost < best:
+                best = cost
+                if best == 0:
+                    return 0
         return best if best is not None else 0
 
     def _station_choices(self, view: View, goal_objects, scenarios):
@@ -225,6 +241,7 @@ class _Scenario:
 
         world = heuristic.world
         self.world, self.remaining_cuts = world, heuristic.remaining_cuts
+        self.last = 0  # its count in the last state it was tried in (partial if it stopped)
         self.stations_of_kind = heuristic.stations_of_kind
         # object -> (bits, has_location, destination, on_station, at_stations, under,
         #            clear, process station kind)
@@ -267,8 +284,9 @@ class _Scenario:
             if below and self.goal_of[obj][6]  # entry 6: it must end clear
         }
 
-    def cost(self, state: State, view: View, bound: int | None) -> int:
-        """Stops early once it reaches `bound` (a min so far): costs only add up."""
+    def cost(self, state: State, view: View, processing, bound: int | None) -> int:
+        """Stops early once it reaches `bound` (a min so far): costs only add up.
+        `processing`: (object, bits) -> the processing actions it still needs."""
         world, goal_of, under, must_cover = self.world, self.goal_of, self.under, self.must_cover
         where, below, held, robot = view.where, view.below, state.held, view.robot
         kinds = world.station_kinds
@@ -281,6 +299,11 @@ class _Scenario:
         carried_out: dict[int, int] = defaultdict(int)  # station -> counted carries out
         # station kind -> goal items that must be carried onto one to be processed there
         to_process: dict[str, set[int]] = defaultdict(set)
+        parked: set[int] = set()  # goal items put down once before their place, counted
+        # goal items counted as taken again after a put (parked, or moved off their own
+        # destination and back): each such take needs an uncounted action just before it
+        retaken: set[int] = set()
+        placed_after = self.placed_after
         # A station that must receive a goal item directly on its floor, which is not there
         # now, must first be emptied: everything on it is taken off.
         cleared = {
@@ -303,12 +326,13 @@ class _Scenario:
             if cost >= bound:
                 return cost
             bad_below = here in cleared
+            taken_below: set[int] = set()  # goal items lower in this stack that must be taken
             for position, obj in enumerate(stack):
                 entry = goal_of.get(obj)
                 if entry is None:
                     continue
                 bits, has_location, goal_station, on_station, at_stations, _, _, pstation = entry
-                process = bits and self._processing(state, bits, obj)
+                process = bits and processing[obj, bits]
                 placed = (
                     has_location
                     and not bad_below
@@ -342,16 +366,26 @@ class _Scenario:
                         cost += 6
                         carried_out[here] += 1
                         carried_in[here] += 1
+                        retaken.add(obj)
                     else:
                         cost += 3  # take, carry, put
                         carried_out[here] += 1
                         if goal_station is not None:
                             carried_in[goal_station] += 1
+                        if taken_below and not placed_after[obj].isdisjoint(taken_below):
+                            # It lies above an item that must reach its place first, so it
+                            # is put down before that one leaves, not in its place: parked
+                            # (one more take, carry and put; the carry's station unknown).
+                            cost += 3
+                            parked.add(obj)
+                            retaken.add(obj)
+                if obj in must_move:
+                    taken_below.add(obj)
                 if obj in must_move or (has_location and not placed):
                     bad_below = True
         if held != NOTHING and held in goal_of:
             bits, has_location, goal_station, _, _, _, _, pstation = goal_of[held]
-            process = self._processing(state, bits, held)
+            process = bits and processing[held, bits]
             if process:
                 cost += process + 1  # put it there
                 if kinds[robot] != pstation:
@@ -367,6 +401,15 @@ class _Scenario:
                 # elsewhere, then take it, carry it and put it.
                 cost += 4
                 carried_in[goal_station] += 1
+                retaken.add(held)
+            elif has_location and not must_move.isdisjoint(placed_after[held]):
+                # An item that must reach its place first has still to be taken, which
+                # needs free hands: put it down (parked), later take, carry and put it.
+                cost += 4
+                if goal_station is not None:
+                    carried_in[goal_station] += 1
+                parked.add(held)
+                retaken.add(held)
             elif has_location:
                 cost += 1  # put it
                 if goal_station not in (None, ELSEWHERE) and robot != goal_station:
@@ -405,9 +448,12 @@ class _Scenario:
                         carried_out[here] += 1
                     blocked = True
         to_take |= must_move
-        credit = 0  # carries counted twice below that may be moves `extra` also needs
+        # carries counted twice below, or of a parked item, that may be moves `extra` needs
+        credit = len(parked)
         for kind, pending in to_process.items():
-            steps, carries = self._occupied_station(state, kind, pending, to_take, carried_out)
+            steps, carries = self._occupied_station(
+                state, kind, pending, to_take, carried_out, retaken
+            )
             cost += steps
             credit += carries
         first_move = held == NOTHING and bool(to_take) and all(where[o] != robot for o in to_take)
@@ -419,12 +465,15 @@ class _Scenario:
             extra += max(0, outs - carried_out.get(station, 0))
         extra = max(0, extra - credit)
         return max(
-            cost + max(int(first_move), extra, self._first_take_gaps(state, where, to_take)),
+            cost
+            + max(
+                int(first_move), extra, self._first_take_gaps(state, where, to_take) + len(retaken)
+            ),
             self._timer_bound(state, where, kinds),
         )
 
     def _occupied_station(
-        self, state: State, kind: str, pending: set[int], to_take: set[int], carried_out
+        self, state: State, kind: str, pending: set[int], to_take: set[int], carried_out, retaken
     ) -> tuple[int, int]:
         """(steps, second carries) to free a `kind` station for the `pending` goal items,
         which must be carried onto one to be processed there.
@@ -440,7 +489,9 @@ class _Scenario:
         costs, doubles = [], []
         for station in options:
             stack = state.stacks[station]
-            double = sum(pending <= self.placed_after.get(o, frozenset()) for o in stack)
+            double = sum(
+                o not in retaken and pending <= self.placed_after.get(o, frozenset()) for o in stack
+            )
             costs.append(sum(o not in to_take for o in stack) + double)
             doubles.append(double)
         fewest = min(costs, default=0)  # no such station: the goal is out of reach anyway
@@ -508,24 +559,9 @@ class _Scenario:
             bound = max(bound, left + after)
         return bound
 
-    def _processing(self, state: State, bits: int, obj: int) -> int:
-        """Cook / Cut / Fry actions `obj` still needs (0 if it has its properties)."""
-        missing = bits & ~state.flags[obj]
-        if not missing:
-            return 0
-        actions = 0
-        if missing & CUT:
-            done = max(
-                (t.count for t in state.timers if t.kind == "cut" and t.item == obj and not t.done),
-                default=0,
-            )
-            actions += self.remaining_cuts[obj] - done
-        for bit, kind in ((COOKED, "cook"), (FRIED, "fry")):
-            if missing & bit and not any(
-                t.item == obj and t.kind == kind and not t.done for t in state.timers
-            ):
-                actions += 1
-        return actions
+
+def _last_count(scenario: _Scenario) -> int:
+    return scenario.last
 
 
 def _timed_entry(heuristic: AssemblyHeuristic, g: _ItemGoal, obj: int, destination):
@@ -656,3 +692,23 @@ def _item_bindings(variables, item_vars: list[int]) -> list[dict[int, int]]:
             merged.update(part)
         bindings.append(merged)
     return bindings
+
+
+def _processing_actions(remaining_cuts, state: State, bits: int, obj: int) -> int:
+    """Cook / Cut / Fry actions `obj` still needs for `bits` (0 if it has them)."""
+    missing = bits & ~state.flags[obj]
+    if not missing:
+        return 0
+    actions = 0
+    if missing & CUT:
+        done = max(
+            (t.count for t in state.timers if t.kind == "cut" and t.item == obj and not t.done),
+            default=0,
+        )
+        actions += remaining_cuts[obj] - done
+    for bit, kind in ((COOKED, "cook"), (FRIED, "fry")):
+        if missing & bit and not any(
+            t.item == obj and t.kind == kind and not t.done for t in state.timers
+        ):
+            actions += 1
+    return actions
