@@ -27,6 +27,7 @@ take, then keeps the smallest count:
 * a non-goal item above a misplaced goal item, above an item that must end clear, or on an
   item that must receive another goal item directly on top, must be taken, carried away
   and put (3 steps);
+* a held item no other count puts (not a goal item, say) is put before any take (1 step);
 * consecutive carries into one destination need a move out of it in between; moves out
   that carry no counted item are extra, as is a first move with empty hands when nothing
   to take is at the robot's station (the larger of these two counts is added).
@@ -383,8 +384,11 @@ class _Scenario:
                     taken_below.add(obj)
                 if obj in must_move or (has_location and not placed):
                     bad_below = True
+        # a held item whose put nothing counts: it must be put before any take
+        loose = held != NOTHING
         if held != NOTHING and held in goal_of:
             bits, has_location, goal_station, _, _, _, _, pstation = goal_of[held]
+            loose = not (has_location or (bits and processing[held, bits]))
             process = bits and processing[held, bits]
             if process:
                 cost += process + 1  # put it there
@@ -456,6 +460,8 @@ class _Scenario:
             )
             cost += steps
             credit += carries
+        if loose and to_take:
+            cost += 1  # its put: neither a move, a wait nor a processing step (see below)
         first_move = held == NOTHING and bool(to_take) and all(where[o] != robot for o in to_take)
         # Consecutive carries into a station need a move out of it in between (and one
         # first if the robot stands there); moves out that carry nothing counted are extra.
