@@ -86,3 +86,17 @@ def test_eval_benchmark_prints_its_ratio_and_same_episodes():
     stdout = run_benchmark("bench_eval.py", "--quick", timeout=600)
     assert "hf one episode at a time (baseline)" in stdout
     assert "hf lock-step batched" in stdout and "(same episodes)" in stdout
+
+
+def test_planner_benchmark_takes_task_names_and_names_an_unknown_one():
+    stdout = run_benchmark("bench_planner.py", "--tasks", "burger", "--layouts", "1")
+    assert [line.split()[0] for line in stdout.splitlines()[1:]] == ["burger"]
+    failed = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_planner.py"), "--tasks", "burger,pizza"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert failed.returncode == 2 and not failed.stdout
+    assert failed.stderr.splitlines()[-1].startswith("bench_planner.py: error: --tasks:")
+    assert "'pizza'" in failed.stderr
