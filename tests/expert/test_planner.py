@@ -11,7 +11,7 @@ from stgrpo.expert.heuristic import AssemblyHeuristic
 from stgrpo.expert.planner import solve
 from stgrpo.kitchen import KitchenEnv, World
 from stgrpo.kitchen.generate import generate_layout
-from stgrpo.kitchen.rules import apply, valid_actions
+from stgrpo.kitchen.rules import apply, successors, valid_actions
 from stgrpo.kitchen.search import SearchLimitError, shortest_plan
 from stgrpo.kitchen.tasks import TASKS
 
@@ -185,3 +185,22 @@ def test_search_limits_are_explicit():
     world = World.from_layout(TASKS["double_cheeseburger"].default_layout)
     with pytest.raises(SearchLimitError, match="after 100 states"):
         solve(world, max_states=100)
+
+
+@pytest.mark.parametrize(("task", "seed"), [("double_cheeseburger", 12), ("lettuce_sandwich", 4)])
+def test_the_bound_does_not_depend_on_the_states_counted_before(task, seed):
+    # A heuristic keeps each scenario's robot-free count for the next state that differs
+    # only in the robot's station, as a search's moves out of one state do; a fresh one
+    # per state must count the same. The walk cuts whenever it can: a cut changes only
+    # a timer, which the kept count must notice.
+    world = World.from_layout(generate_layout(task, seed))
+    rng, shared, state = random.Random(seed), AssemblyHeuristic(world), world.initial
+    cuts = 0
+    for _ in range(30):
+        moves = successors(world, state)
+        for _, child in moves:
+            assert shared(child) == AssemblyHeuristic(world)(child)
+        cutting = [child for action, child in moves if action.kind == "cut"]
+        cuts += bool(cutting)
+        state = cutting[0] if cutting else rng.choice(moves)[1]
+    assert cuts or task != "lettuce_sandwich"

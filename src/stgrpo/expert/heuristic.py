@@ -158,6 +158,7 @@ class AssemblyHeuristic:
                     continue
                 scenarios[choice] = _Scenario(self, binding, stations)
             self.bindings.append((goal_objects, scenarios))
+        self._last_key = self._last_candidates = self._last_processing = None
         # every (goal object, property bits) a scenario may ask about
         self.processed = sorted(
             {
@@ -181,23 +182,32 @@ class AssemblyHeuristic:
             is a speed-up; the value does not depend on it.
         """
         view = View(state, self.n_items)
-        # the same for every scenario: computed once per state
-        cuts = self.remaining_cuts
-        processing = {
-            (obj, bits): _processing_actions(cuts, state, bits, obj) for obj, bits in self.processed
-        }
+        # The state without the robot's station: a search evaluates the moves out of a state
+        # one after the other, and everything but the robot's part of the count is theirs
+        # in common (kept by each scenario for the next call with the same key).
+        key = (state.held, state.stacks, state.flags, state.timers)
+        if key == self._last_key:
+            candidates, processing = self._last_candidates, self._last_processing
+        else:
+            cuts = self.remaining_cuts
+            processing = {
+                (obj, bits): _processing_actions(cuts, state, bits, obj)
+                for obj, bits in self.processed
+            }
+            candidates = [
+                scenarios[choice]
+                for goal_objects, scenarios in self.bindings
+                for choice in self._station_choices(view, goal_objects, scenarios)
+            ]
+            self._last_key, self._last_candidates = key, candidates
+            self._last_processing = processing
         # Cheapest first, by each scenario's count in the last state it was tried in: a
         # search evaluates a state's successors together, which mostly rank alike, and a low
         # first value lets the others stop early.
-        candidates = [
-            scenarios[choice]
-            for goal_objects, scenarios in self.bindings
-            for choice in self._station_choices(view, goal_objects, scenarios)
-        ]
         candidates.sort(key=_last_count)
         best = None
         for scenario in candidates:
-            cost = scenario.last = scenario.cost(state, view, processing, best)
+            cost = scenario.last = scenario.cost(state, view, processing, key, best)
             if best is None or cost < best:
                 best = cost
                 if best == 0:
@@ -243,6 +253,9 @@ class _Scenario:
         world = heuristic.world
         self.world, self.remaining_cuts = world, heuristic.remaining_cuts
         self.last = 0  # its count in the last state it was tried in (partial if it stopped)
+        # the robot-free part of its count for the key of the last state (an int: it
+        # stopped early, a lower bound)
+        self._key, self._part = None, None
         self.stations_of_kind = heuristic.stations_of_kind
         # object -> (bits, has_location, destination, on_station, at_stations, under,
         #            clear, process station kind)
@@ -285,15 +298,55 @@ class _Scenario:
             if below and self.goal_of[obj][6]  # entry 6: it must end clear
         }
 
-    def cost(self, state: State, view: View, processing, bound: int | None) -> int:
+    def cost(self, state: State, view: View, processing, key, bound: int | None) -> int:
         """Stops early once it reaches `bound` (a min so far): costs only add up.
-        `processing`: (object, bits) -> the processing actions it still needs."""
-        world, goal_of, under, must_cover = self.world, self.goal_of, self.under, self.must_cover
-        where, below, held, robot = view.where, view.below, state.held, view.robot
-        kinds = world.station_kinds
+
+        `processing`: (object, bits) -> the processing actions it still needs; `key`: the
+        state without the robot's station, under which the robot-free part is kept."""
         if bound is None:
             bound = 1 << 30
+        part = self._part if key == self._key else None
+        if isinstance(part, int) and part < bound:
+            part = None  # it stopped below this bound last time: count it in full
+        if part is None:
+            part = self._robot_free(state, view, processing, bound)
+            self._key, self._part = key, part
+        if isinstance(part, int):
+            return part
+        return self._with_robot(part, state, view.robot)
+
+    def _with_robot(self, part, state: State, robot: int) -> int:
+        """The count from its robot-free part: the held item's carry out of the robot's
+        station, the extra moves, the first-take gaps and the timers."""
+        cost, carried_in, carried_out, credit, gaps, take_stations, timer, pstation, goal = part
+        into = out_of = None
+        if pstation is not None and self.world.station_kinds[robot] != pstation:
+            cost += 1  # the held item's carry to its processing station
+            out_of = robot
+        elif goal is not None and robot != goal:
+            cost += 1  # the held item's carry to its place
+            into, out_of = goal, robot
+        held = state.held
+        first_move = held == NOTHING and bool(take_stations) and robot not in take_stations
+        # Consecutive carries into a station need a move out of it in between (and one
+        # first if the robot stands there); moves out that carry nothing counted are extra.
+        extra = 0
+        for station, carries in carried_in.items():
+            outs = carries + (station == into) - 1 + (station == robot)
+            extra += max(0, outs - carried_out.get(station, 0) - (station == out_of))
+        extra = max(0, extra - credit)
+        if held == NOTHING and state.stacks[robot]:
+            gaps -= 1  # the plan's first action may be a take right here
+        return max(cost + max(int(first_move), extra, gaps), timer)
+
+    def _robot_free(self, state: State, view: View, processing, bound: int):
+        """Everything of the count that does not depend on the robot's station, as the
+        tuple `_with_robot` reads, or a lower bound (an int) once it reaches `bound`."""
+        world, goal_of, under, must_cover = self.world, self.goal_of, self.under, self.must_cover
+        where, below, held = view.where, view.below, state.held
+        kinds = world.station_kinds
         cost = 0
+        held_pstation = held_goal = None  # the held item's carry, decided by the robot
         must_move: set[int] = set()  # goal items that must be taken from where they are
         to_take: set[int] = set()  # every item some plan must still pick up
         carried_in: dict[int, int] = defaultdict(int)  # destination -> carries into it
@@ -391,10 +444,8 @@ class _Scenario:
             loose = not (has_location or (bits and processing[held, bits]))
             process = bits and processing[held, bits]
             if process:
-                cost += process + 1  # put it there
-                if kinds[robot] != pstation:
-                    cost += 1  # after a carry out of here
-                    carried_out[robot] += 1
+                cost += process + 1  # put it there, after a carry unless it is there
+                held_pstation = pstation
                 to_process[pstation].add(held)
                 if has_location:
                     cost += 3
@@ -415,11 +466,9 @@ class _Scenario:
                 parked.add(held)
                 retaken.add(held)
             elif has_location:
-                cost += 1  # put it
-                if goal_station not in (None, ELSEWHERE) and robot != goal_station:
-                    cost += 1  # carry it out of here
-                    carried_in[goal_station] += 1
-                    carried_out[robot] += 1
+                cost += 1  # put it, after a carry unless it is there
+                if goal_station not in (None, ELSEWHERE):
+                    held_goal = goal_station
         if cost >= bound:
             return cost  # the rest only adds: this choice cannot be the minimum
         # Non-goal items must get out of the way (taken, carried off, put) when they lie
@@ -462,20 +511,16 @@ class _Scenario:
             credit += carries
         if loose and to_take:
             cost += 1  # its put: neither a move, a wait nor a processing step (see below)
-        first_move = held == NOTHING and bool(to_take) and all(where[o] != robot for o in to_take)
-        # Consecutive carries into a station need a move out of it in between (and one
-        # first if the robot stands there); moves out that carry nothing counted are extra.
-        extra = 0
-        for station, carries in carried_in.items():
-            outs = carries - 1 + (robot == station)
-            extra += max(0, outs - carried_out.get(station, 0))
-        extra = max(0, extra - credit)
-        return max(
-            cost
-            + max(
-                int(first_move), extra, self._first_take_gaps(state, where, to_take) + len(retaken)
-            ),
+        return (
+            cost,
+            carried_in,
+            carried_out,
+            credit,
+            self._first_take_gaps(state, where, to_take) + len(retaken),
+            {where[o] for o in to_take},
             self._timer_bound(state, where, kinds),
+            held_pstation,
+            held_goal,
         )
 
     def _occupied_station(
@@ -534,9 +579,7 @@ class _Scenario:
                 and obj in goal_of
                 and goal_of[obj][0] & bit & ~flags[obj]
             )
-        if state.held == NOTHING and stacks[state.robot]:
-            gaps -= 1
-        return gaps
+        return gaps  # one less when the plan starts with a take (`_with_robot` decides)
 
     def _timer_bound(self, state: State, where, kinds) -> int:
         """Steps a goal item's cooking or frying still forces on its own: every step ticks a
