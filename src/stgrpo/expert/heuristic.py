@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from operator import attrgetter
 
 from stgrpo.kitchen.domain import BIT, COOKED, CUT, FRIED, ITEM_KINDS
 from stgrpo.kitchen.goal import ON_STATION, Literal, Term, View
@@ -158,7 +159,7 @@ class AssemblyHeuristic:
                     continue
                 scenarios[choice] = _Scenario(self, binding, stations)
             self.bindings.append((goal_objects, scenarios))
-        self._last_key = self._last_candidates = self._last_processing = None
+        self._last_key = self._last_view = self._last_candidates = self._last_processing = None
         # every (goal object, property bits) a scenario may ask about
         self.processed = sorted(
             {
@@ -181,14 +182,16 @@ class AssemblyHeuristic:
             true distance (so 0 at a goal state). The order the scenarios are tried in
             is a speed-up; the value does not depend on it.
         """
-        view = View(state, self.n_items)
         # The state without the robot's station: a search evaluates the moves out of a state
         # one after the other, and everything but the robot's part of the count is theirs
-        # in common (kept by each scenario for the next call with the same key).
+        # in common (kept by each scenario for the next call with the same key). The view
+        # is kept too: its item places are the same (scenarios never read its robot).
         key = (state.held, state.stacks, state.flags, state.timers)
         if key == self._last_key:
-            candidates, processing = self._last_candidates, self._last_processing
+            view, candidates = self._last_view, self._last_candidates
+            processing = self._last_processing
         else:
+            view = View(state, self.n_items)
             cuts = self.remaining_cuts
             processing = {
                 (obj, bits): _processing_actions(cuts, state, bits, obj)
@@ -199,12 +202,12 @@ class AssemblyHeuristic:
                 for goal_objects, scenarios in self.bindings
                 for choice in self._station_choices(view, goal_objects, scenarios)
             ]
-            self._last_key, self._last_candidates = key, candidates
-            self._last_processing = processing
+            self._last_key, self._last_view = key, view
+            self._last_candidates, self._last_processing = candidates, processing
         # Cheapest first, by each scenario's count in the last state it was tried in: a
         # search evaluates a state's successors together, which mostly rank alike, and a low
         # first value lets the others stop early.
-        candidates.sort(key=_last_count)
+        candidates.sort(key=attrgetter("last"))
         best = None
         for scenario in candidates:
             cost = scenario.last = scenario.cost(state, view, processing, key, best)
@@ -251,7 +254,7 @@ class _Scenario:
             return stations[term.index] if term.is_variable else term.index
 
         world = heuristic.world
-        self.world, self.remaining_cuts = world, heuristic.remaining_cuts
+        self.world = world
         self.last = 0  # its count in the last state it was tried in (partial if it stopped)
         # the robot-free part of its count for the key of the last state (an int: it
         # stopped early, a lower bound)
@@ -313,7 +316,7 @@ class _Scenario:
             self._key, self._part = key, part
         if isinstance(part, int):
             return part
-        return self._with_robot(part, state, view.robot)
+        return self._with_robot(part, state, state.robot)
 
     def _with_robot(self, part, state: State, robot: int) -> int:
         """The count from its robot-free part: the held item's carry out of the robot's
@@ -441,8 +444,8 @@ class _Scenario:
         loose = held != NOTHING
         if held != NOTHING and held in goal_of:
             bits, has_location, goal_station, _, _, _, _, pstation = goal_of[held]
-            loose = not (has_location or (bits and processing[held, bits]))
             process = bits and processing[held, bits]
+            loose = not (has_location or process)
             if process:
                 cost += process + 1  # put it there, after a carry unless it is there
                 held_pstation = pstation
@@ -607,10 +610,6 @@ class _Scenario:
                 left = ticks - counted
             bound = max(bound, left + after)
         return bound
-
-
-def _last_count(scenario: _Scenario) -> int:
-    return scenario.last
 
 
 def _timed_entry(heuristic: AssemblyHeuristic, g: _ItemGoal, obj: int, destination):
