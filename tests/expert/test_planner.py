@@ -8,7 +8,7 @@ from collections import defaultdict, deque
 import pytest
 
 from stgrpo.expert.heuristic import AssemblyHeuristic
-from stgrpo.expert.planner import solve
+from stgrpo.expert.planner import OptimalPlanner, solve
 from stgrpo.kitchen import KitchenEnv, World
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.rules import apply, successors, valid_actions
@@ -204,3 +204,61 @@ def test_the_bound_does_not_depend_on_the_states_counted_before(task, seed):
         cuts += bool(cutting)
         state = cutting[0] if cutting else rng.choice(moves)[1]
     assert cuts or task != "lettuce_sandwich"
+
+
+def planner_labels(world: World, seed: int) -> list:
+    """(state, optimal actions, distance) along one seeded walk of `OptimalPlanner`."""
+    planner, rng = OptimalPlanner(world, AssemblyHeuristic(world)), random.Random(seed)
+    state, labels = world.initial, []
+    while True:
+        actions = planner.actions(state)
+        labels.append((state, actions, planner.distance(state)))
+        if not actions:
+            return labels
+        state = apply(world, state, rng.choice(actions))
+
+
+@pytest.mark.parametrize(
+    ("task", "seeds"),
+    [
+        ("cheese_sandwich", [None, 0, 1, 2]),
+        ("burger", [None, 0, 1, 2]),
+        ("cheeseburger", [None, 0, 28]),
+        ("double_cheeseburger", [None, 3, 12]),
+        ("lettuce_sandwich", [None, 25, 37]),
+        ("lettuce_tomato_sandwich", [None, 14]),
+        ("lettuce_tomato_cheeseburger", [None, 4]),  # items only *at* the table: any order
+    ],
+)
+def test_the_state_by_state_planner_labels_as_the_whole_graph_does(task, seeds):
+    for seed in seeds:
+        world = World.from_layout(
+            TASKS[task].default_layout if seed is None else generate_layout(task, seed)
+        )
+        graph = solve(world, heuristic=AssemblyHeuristic(world))
+        labels = planner_labels(world, seed or 0)
+        assert labels[0][2] == graph.length and labels[-1][2] == 0
+        for state, actions, distance in labels:
+            assert actions == graph.actions(state), (task, seed)
+            assert distance == graph.steps_to_go[state]
+
+
+def test_the_state_by_state_planner_matches_breadth_first_search_off_the_plan():
+    # states a plan never visits (a random walk), where the tables hold only bounds
+    world = World.from_layout(generate_layout("burger", 4))
+    planner, rng, state = (
+        OptimalPlanner(world, AssemblyHeuristic(world)),
+        random.Random(4),
+        world.initial,
+    )
+    for _ in range(12):
+        reference = solve(world, start=state)  # breadth-first from this state
+        assert planner.distance(state) == reference.length
+        assert planner.actions(state) == reference.actions(state)
+        state = apply(world, state, rng.choice(valid_actions(world, state)))
+
+
+def test_the_state_by_state_planner_reports_its_search_limit():
+    world = World.from_layout(TASKS["double_cheeseburger"].default_layout)
+    with pytest.raises(SearchLimitError, match="after 100 states without reaching"):
+        OptimalPlanner(world, max_states=100).distance(world.initial)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from stgrpo.data.prompts import format_response
 from stgrpo.expert.heuristic import AssemblyHeuristic
-from stgrpo.expert.planner import Solution, solve
+from stgrpo.expert.planner import OptimalPlanner
 from stgrpo.expert.recipe import RecipeExpert
 from stgrpo.kitchen.text import ActionVocabulary
 from stgrpo.rollout import Episode
@@ -24,22 +24,18 @@ from stgrpo.rollout import Episode
 class PlannerPolicy:
     def __init__(self, max_states: int = 2_000_000):
         self.max_states = max_states
-        self._solutions: dict[int, tuple[Solution, ActionVocabulary]] = {}
+        self._planners: dict[int, tuple[OptimalPlanner, ActionVocabulary]] = {}
 
     def replies(self, episodes: Sequence[Episode], turn: int) -> list[str]:
         return [self._reply(episode) for episode in episodes]
 
     def _reply(self, episode: Episode) -> str:
         world, state = episode.env.world, episode.env.state
-        cached = self._solutions.get(id(episode))
-        if cached is None or state not in cached[0].steps_to_go:
-            solution = solve(
-                world, start=state, heuristic=AssemblyHeuristic(world), max_states=self.max_states
-            )
-            cached = (solution, ActionVocabulary(world))
-            self._solutions[id(episode)] = cached
-        solution, vocabulary = cached
-        action = sorted(vocabulary.text(a) for a in solution.actions(state))[0]
+        if id(episode) not in self._planners:
+            planner = OptimalPlanner(world, AssemblyHeuristic(world), self.max_states)
+            self._planners[id(episode)] = (planner, ActionVocabulary(world))
+        planner, vocabulary = self._planners[id(episode)]
+        action = sorted(vocabulary.text(a) for a in planner.actions(state))[0]
         return format_response("Follow the optimal plan.", action)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from stgrpo.config import StageError
 from stgrpo.expert.heuristic import AssemblyHeuristic
-from stgrpo.expert.planner import UnsolvableError, solve
+from stgrpo.expert.planner import OptimalPlanner, UnsolvableError
 from stgrpo.io import write_json
 from stgrpo.kitchen.generate import generate_layout
 from stgrpo.kitchen.layout import Layout, load_robotouille_file, write_layouts
@@ -52,7 +52,7 @@ def optimal_steps(job: tuple[Layout, int]) -> int | str:
     layout, max_states = job
     world = World.from_layout(layout)
     try:
-        return solve(world, heuristic=AssemblyHeuristic(world), max_states=max_states).length
+        return OptimalPlanner(world, AssemblyHeuristic(world), max_states).distance(world.initial)
     except (UnsolvableError, SearchLimitError) as exc:
         return str(exc)
 

@@ -1,4 +1,15 @@
-"""Exact optimal planning: minimal plan length and every optimal next action, in one search.
+"""Exact optimal planning: minimal plan lengths and every optimal next action.
+
+Two exact answers to the same question, with different costs:
+
+* `OptimalPlanner` answers state by state: a state's distance to the goal (one A* search
+  that stops at its first goal) and all its optimal actions (one bounded search per
+  successor, to test whether it is one step closer). Searches share what they learn:
+  exact distances along every plan found and lower bounds from every search, so walking a
+  trajectory costs little more than its first search. This is what the stages use.
+* `solve(world)` builds the whole optimal-plan graph at once. It costs in proportion to
+  that graph, which is huge when the goal allows many orders (items merely *at* a table,
+  two dishes): the reference the tests and the benchmark compare with.
 
 `solve(world)` runs A* from the initial state with an admissible heuristic and keeps
 expanding until every state with f = g + h <= d* (the optimal length) is expanded. Those
@@ -29,6 +40,137 @@ Heuristic = Callable[[State], int]
 
 class UnsolvableError(RuntimeError):
     """No action sequence reaches the goal from the start state."""
+
+
+class OptimalPlanner:
+    """Exact distances to the goal and every optimal action, state by state.
+
+    A state's distance comes from an A* search that stops at its first goal (the first
+    goal it takes from the queue is at minimal depth, the heuristic being admissible).
+    Ties in f go to the deeper state, then the newest, so the search dives along a plan
+    rather than widening over the many equivalent ones. Every search leaves two tables the
+    next ones read:
+
+    * exact distances of the states on the plan it found;
+    * lower bounds: a search from `root` that finds distance d (or none within a limit k,
+      so d > k) shows d(x) >= d - g(x) for every state x it reached at depth g(x), since
+      d(root) <= g(x) + d(x).
+
+    An action is optimal when its successor is one step closer: `actions` runs one search
+    per successor, bounded by the state's distance minus one. Those searches start from
+    the bound every successor has (d(child) >= d(state) - 1) and carry it down the tree
+    (pathmax: d(child) >= d(parent) - 1), so they expand only the states with f equal to
+    the limit.
+
+    Args:
+        world: The compiled layout.
+        heuristic: A lower bound on a state's steps to the goal (admissible, as for
+            `solve`); None: 0 everywhere.
+        max_states: The most distinct states one search may generate.
+    """
+
+    def __init__(
+        self, world: World, heuristic: Heuristic | None = None, max_states: int = 2_000_000
+    ):
+        self.world = world
+        self.heuristic = heuristic or (lambda state: 0)
+        self.max_states = max_states
+        self._exact: dict[State, int] = {}
+        self._lower: dict[State, int] = {}
+        self.expanded = 0  # states expanded by all searches so far (a cost measure)
+
+    def distance(self, state: State) -> int:
+        """The minimal number of steps from `state` to the goal (0 where it holds).
+
+        Raises:
+            SearchLimitError: A search generated more than `max_states` states.
+            UnsolvableError: No action sequence reaches the goal from `state`.
+        """
+        found = self._search(state, limit=None, lower=0)
+        if found is None:
+            raise UnsolvableError("the goal cannot be reached from this state")
+        return found
+
+    def actions(self, state: State) -> tuple[Action, ...]:
+        """All actions that begin a minimal plan from `state`, in the rules' order; `()` at
+        a goal state. Raises as `distance` does."""
+        to_go = self.distance(state)
+        if to_go == 0:
+            return ()
+        return tuple(
+            action
+            for action, child in successors(self.world, state)
+            if self._search(child, limit=to_go - 1, lower=to_go - 1) is not None
+        )
+
+    def _bound(self, state: State) -> int:
+        known = self._exact.get(state)
+        if known is not None:
+            return known
+        if self.world.goal_reached(state):
+            return 0
+        return max(self.heuristic(state), self._lower.get(state, 0))
+
+    def _search(self, root: State, limit: int | None, lower: int) -> int | None:
+        """The distance of `root` if it is at most `limit` (None: no limit), else None.
+        `lower` is a bound on it known from elsewhere."""
+        known = self._exact.get(root)
+        if known is not None:
+            return known if limit is None or known <= limit else None
+        start_bound = max(self._bound(root), lower)
+        if limit is not None and start_bound > limit:
+            return None
+        best_g, parent, bound = {root: 0}, {root: None}, {root: start_bound}
+        closed: set[State] = set()
+        frontier = [(start_bound, 0, 0, root)]
+        counter, found = 0, None
+        while frontier:
+            _, negative_g, _, state = heapq.heappop(frontier)
+            g = -negative_g
+            if g > best_g[state] or state in closed:
+                continue  # stale entry
+            rest = self._exact.get(state)
+            if rest is None and self.world.goal_reached(state):
+                rest = 0
+            if rest is not None:  # its f is exact and no queued f is smaller: minimal
+                found = (g + rest, state)
+                break
+            closed.add(state)
+            self.expanded += 1
+            for _, child in successors(self.world, state):
+                child_g = g + 1
+                if child_g >= best_g.get(child, child_g + 1):
+                    continue
+                best_g[child] = child_g
+                child_bound = max(self._bound(child), bound[state] - 1, bound.get(child, 0))
+                bound[child] = child_bound
+                if limit is not None and child_g + child_bound > limit:
+                    continue
+                parent[child] = state
+                closed.discard(child)  # reopen if it was expanded with a worse g
+                counter += 1
+                heapq.heappush(frontier, (child_g + child_bound, -child_g, -counter, child))
+            if len(best_g) > self.max_states:
+                raise SearchLimitError(
+                    f"search stopped after {self.max_states} states without reaching the goal"
+                )
+        self._learn(best_g, found[0] if found else (None if limit is None else limit + 1))
+        if found is None:
+            return None
+        length, state = found
+        while state is not None:  # the plan found: each state's distance is now exact
+            self._exact[state] = length - best_g[state]
+            state = parent[state]
+        return length
+
+    def _learn(self, best_g: dict[State, int], root_lower: int | None) -> None:
+        """d(root) >= root_lower, so d(x) >= root_lower - g(x) for every state reached."""
+        if root_lower is None:
+            return
+        lower = self._lower
+        for state, g in best_g.items():
+            if root_lower - g > lower.get(state, 0):
+                lower[state] = root_lower - g
 
 
 @dataclass(frozen=True)

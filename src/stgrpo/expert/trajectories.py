@@ -1,6 +1,7 @@
 """Expert trajectories from the exact planner: minimal plans, with every step explained.
 
-`expert_trajectory(world, seed=...)` solves the layout once, then walks a minimal plan,
+`expert_trajectory(world, seed=...)` asks the exact planner for the optimal actions of each
+state it reaches and walks a minimal plan,
 choosing among the optimal actions of each state by `tie_break` ("first": the first in
 Robotouille's valid-action order; "random": seeded, so trajectories vary yet reproduce).
 Each step records what a single-turn dataset needs: the observation, the valid actions,
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from stgrpo.config import StageError
 from stgrpo.expert.heuristic import AssemblyHeuristic
-from stgrpo.expert.planner import Solution, UnsolvableError, solve
+from stgrpo.expert.planner import OptimalPlanner, UnsolvableError
 from stgrpo.expert.recipe import Decision, NotARecipeError, RecipeExpert, recipe_plan
 from stgrpo.io import read_jsonl, write_jsonl
 from stgrpo.kitchen.dish import progress_text
@@ -62,7 +63,7 @@ def expert_trajectory(
     world: World,
     seed: int | str = 0,
     tie_break: str = "random",
-    solution: Solution | None = None,
+    planner: OptimalPlanner | None = None,
     max_states: int = 2_000_000,
 ) -> list[ExpertStep]:
     """A minimal-length trajectory of `world`, each step with its optimal-action set.
@@ -72,9 +73,9 @@ def expert_trajectory(
         seed: Seeds the choice among optimal actions when `tie_break` is `random`.
         tie_break: `first` (the first optimal action, in rule order) or `random` (a seeded
             choice at every step).
-        solution: A `solve` result from the initial state; None: solved here with
-            `AssemblyHeuristic`.
-        max_states: The search bound when solving here.
+        planner: The exact planner to ask (it keeps what its searches learn); None: one
+            with `AssemblyHeuristic`, made here.
+        max_states: The search bound of a planner made here.
 
     Returns:
         One `ExpertStep` per action of the plan, in order; [] if the goal holds at the
@@ -82,19 +83,21 @@ def expert_trajectory(
 
     Raises:
         ValueError: `tie_break` is not one of `TIE_BREAKS`.
-        SearchLimitError, UnsolvableError: From `solve`.
+        SearchLimitError, UnsolvableError: From the planner.
     """
     if tie_break not in TIE_BREAKS:
         raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
-    if solution is None:
-        solution = solve(world, heuristic=AssemblyHeuristic(world), max_states=max_states)
+    if planner is None:
+        planner = OptimalPlanner(world, AssemblyHeuristic(world), max_states)
+    length = planner.distance(world.initial)
     rng = random.Random(seed)
     vocabulary = ActionVocabulary(world)
     env = KitchenEnv(world)
     observation, info = env.reset()
-    states, actions = [env.state], []
-    for _ in range(solution.length):
-        options = solution.actions(states[-1])
+    states, actions, optimal = [env.state], [], []
+    for _ in range(length):
+        options = planner.actions(states[-1])
+        optimal.append(options)
         action = options[0] if tie_break == "first" else rng.choice(options)
         actions.append(action)
         states.append(apply(world, states[-1], action))
@@ -112,8 +115,8 @@ def expert_trajectory(
                 valid_actions=info["valid_actions"],
                 action=vocabulary.text(action),
                 thought=explain(world, state, action, following, roles),
-                optimal_actions=[vocabulary.text(a) for a in solution.actions(state)],
-                steps_to_go=solution.steps_to_go[state],
+                optimal_actions=[vocabulary.text(a) for a in optimal[index]],
+                steps_to_go=length - index,
                 recipe=goal_recipe,
                 items=item_state(world, state),
                 lookup_thought=thought,
@@ -122,9 +125,9 @@ def expert_trajectory(
             )
         )
         observation, _, _, info = env.step(vocabulary.text(action))
-    if solution.length == 0:  # the goal holds at the start: nothing to demonstrate
+    if length == 0:  # the goal holds at the start: nothing to demonstrate
         return steps
-    if not (env.success and env.steps == solution.length):
+    if not (env.success and env.steps == length):
         raise RuntimeError("internal error: the planner's minimal plan did not reach the goal")
     return steps
 

@@ -18,7 +18,7 @@ from dataclasses import replace
 from tqdm import tqdm
 
 from stgrpo.expert.heuristic import AssemblyHeuristic
-from stgrpo.expert.planner import Solution, solve
+from stgrpo.expert.planner import OptimalPlanner
 from stgrpo.kitchen.layout import Layout
 from stgrpo.kitchen.text import ActionVocabulary
 from stgrpo.kitchen.world import World
@@ -62,14 +62,11 @@ def sample_trajectories(
 
 
 def annotate_optimal(episode: Episode, max_states: int) -> None:
-    """Add each kept step's optimal actions and steps-to-go (reusing one search for as long
-    as the episode stays on a minimal plan)."""
+    """Add each kept step's optimal actions and steps-to-go (one exact planner per episode,
+    so each search reuses what the earlier ones learned)."""
     world = World.from_layout(episode.layout)
     vocabulary = ActionVocabulary(world)
-    heuristic = AssemblyHeuristic(world)
-    solution: Solution | None = None
+    planner = OptimalPlanner(world, AssemblyHeuristic(world), max_states)
     for state, step in zip(episode.states, episode.steps, strict=True):
-        if solution is None or state not in solution.steps_to_go:
-            solution = solve(world, start=state, heuristic=heuristic, max_states=max_states)
-        step["optimal_actions"] = [vocabulary.text(a) for a in solution.actions(state)]
-        step["steps_to_go"] = solution.steps_to_go[state]
+        step["optimal_actions"] = [vocabulary.text(a) for a in planner.actions(state)]
+        step["steps_to_go"] = planner.distance(state)
