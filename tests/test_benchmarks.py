@@ -53,7 +53,7 @@ def test_kitchen_benchmark_claims_no_robotouille_ratio_without_it(monkeypatch, c
 def test_planner_benchmark_runs():
     stdout = run_benchmark("bench_planner.py", "--quick")
     lines = stdout.splitlines()
-    assert lines[0].split()[:4] == ["task", "solved", "median", "s"]
+    assert lines[0].split()[:4] == ["task", "planned", "median", "s"]
     assert [line.split()[0] for line in lines[1:]] == [
         "cheese_sandwich",
         "burger",
