@@ -5,8 +5,8 @@ Two exact answers to the same question, with different costs:
 * `OptimalPlanner` answers state by state: a state's distance to the goal (one A* search
   that stops at its first goal) and all its optimal actions (one bounded search per
   successor, to test whether it is one step closer). Searches share what they learn:
-  exact distances along every plan found and lower bounds from every search, so walking a
-  trajectory costs little more than its first search. This is what the stages use.
+  exact distances along every plan found and lower bounds from every search, so the
+  searches of a trajectory's later states reuse the earlier ones' work. The stages use it.
 * `solve(world)` builds the whole optimal-plan graph at once. It costs in proportion to
   that graph, which is huge when the goal allows many orders (items merely *at* a table,
   two dishes): the reference the tests and the benchmark compare with.
