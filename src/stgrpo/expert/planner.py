@@ -142,8 +142,9 @@ class OptimalPlanner:
                 if child_g >= best_g.get(child, child_g + 1):
                     continue
                 best_g[child] = child_g
-                child_bound = max(self._bound(child), bound[state] - 1, bound.get(child, 0))
-                bound[child] = child_bound
+                # a child met again by a shorter path keeps its bound: no second count
+                own = bound[child] if child in bound else self._bound(child)
+                child_bound = bound[child] = max(own, bound[state] - 1)
                 if limit is not None and child_g + child_bound > limit:
                     continue
                 parent[child] = state
