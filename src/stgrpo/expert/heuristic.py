@@ -182,6 +182,18 @@ class AssemblyHeuristic:
             true distance (so 0 at a goal state). The order the scenarios are tried in
             is a speed-up; the value does not depend on it.
         """
+        return self.bounded(state, floor=-1, cap=None)
+
+    def bounded(self, state: State, floor: int, cap: int | None) -> int:
+        """The bound of `__call__` where only its part above `floor` and up to `cap`
+        matters: a search that already knows the state's distance is at least `floor`, and
+        prunes it when it is above `cap`, needs no more.
+
+        Returns:
+            The bound h itself when floor < h <= cap; otherwise a value on the same side
+            of that range: at most `floor` (some scenario's count, so h <= it) once one
+            count is that low, or above `cap` (a lower bound on h) once every count is.
+        """
         # The state without the robot's station: a search evaluates the moves out of a state
         # one after the other, and everything but the robot's part of the count is theirs
         # in common (kept by each scenario for the next call with the same key). The view
@@ -208,13 +220,15 @@ class AssemblyHeuristic:
         # search evaluates a state's successors together, which mostly rank alike, and a low
         # first value lets the others stop early.
         candidates.sort(key=attrgetter("last"))
+        above_cap = 1 << 30 if cap is None else cap + 1
         best = None
         for scenario in candidates:
-            cost = scenario.last = scenario.cost(state, view, processing, key, best)
+            stop = above_cap if best is None else min(best, above_cap)
+            cost = scenario.last = scenario.cost(state, view, processing, key, stop)
             if best is None or cost < best:
                 best = cost
-                if best == 0:
-                    return 0
+                if best <= floor or best == 0:
+                    return best
         return best if best is not None else 0
 
     def _station_choices(self, view: View, goal_objects, scenarios):
@@ -259,6 +273,7 @@ class _Scenario:
         # the robot-free part of its count for the key of the last state (an int: it
         # stopped early, a lower bound)
         self._key, self._part = None, None
+        self._least = 0  # the smallest count its part allows at any robot station
         self.stations_of_kind = heuristic.stations_of_kind
         # object -> (bits, has_location, destination, on_station, at_stations, under,
         #            clear, process station kind)
@@ -309,11 +324,14 @@ class _Scenario:
         if bound is None:
             bound = 1 << 30
         part = self._part if key == self._key else None
-        if isinstance(part, int) and part < bound:
+        if part is not None and self._least >= bound:
+            return self._least  # whatever the robot's station, it cannot be the minimum
+        if isinstance(part, int):
             part = None  # it stopped below this bound last time: count it in full
         if part is None:
             part = self._robot_free(state, view, processing, bound)
             self._key, self._part = key, part
+            self._least = part if isinstance(part, int) else _least_with_robot(part)
         if isinstance(part, int):
             return part
         return self._with_robot(part, state, state.robot)
@@ -610,6 +628,13 @@ class _Scenario:
                 left = ticks - counted
             bound = max(bound, left + after)
         return bound
+
+
+def _least_with_robot(part) -> int:
+    """The smallest count `_Scenario._with_robot` can make of `part` at any robot station:
+    its robot-dependent terms add at least nothing and take off at most one gap."""
+    cost, gaps, timer = part[0], part[4], part[6]
+    return max(cost + max(0, gaps - 1), timer)
 
 
 def _timed_entry(heuristic: AssemblyHeuristic, g: _ItemGoal, obj: int, destination):
