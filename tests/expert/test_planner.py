@@ -206,6 +206,40 @@ def test_the_bound_does_not_depend_on_the_states_counted_before(task, seed):
     assert cuts or task != "lettuce_sandwich"
 
 
+@pytest.mark.parametrize(
+    ("task", "seed"),
+    [("double_cheeseburger", 12), ("two_lettuce_tomato_burger", 1), ("lettuce_sandwich", 4)],
+)
+def test_a_bounded_call_tells_the_bound_where_the_search_needs_it(task, seed):
+    # bounded(state, floor, cap) is the bound itself inside (floor, cap], and on the right
+    # side of that range outside it, whatever the calls before it asked
+    world = World.from_layout(generate_layout(task, seed))
+    rng, asked, state = random.Random(seed), AssemblyHeuristic(world), world.initial
+    for _ in range(25):
+        for _, child in successors(world, state):
+            h = AssemblyHeuristic(world)(child)
+            floor, cap = rng.randint(-1, h + 2), rng.choice([None, *range(max(0, h - 3), h + 3)])
+            value = asked.bounded(child, floor, cap)
+            if cap is not None and h > cap:
+                assert cap < value <= h
+            elif h <= floor:
+                assert h <= value <= floor and (cap is None or value <= cap)
+            else:
+                assert value == h
+        state = rng.choice(successors(world, state))[1]
+
+
+def test_the_planner_labels_alike_with_a_heuristic_that_cannot_stop_early():
+    # a plain callable is asked for the whole bound: the labels must not change
+    world = World.from_layout(generate_layout("two_lettuce_tomato_burger", 1))
+    full = AssemblyHeuristic(world)
+    plain = OptimalPlanner(world, lambda state: full(state))
+    assert planner_labels(world, 1) == [
+        (state, plain.actions(state), plain.distance(state))
+        for state, _, _ in planner_labels(world, 1)
+    ]
+
+
 def planner_labels(world: World, seed: int) -> list:
     """(state, optimal actions, distance) along one seeded walk of `OptimalPlanner`."""
     planner, rng = OptimalPlanner(world, AssemblyHeuristic(world)), random.Random(seed)

@@ -191,8 +191,9 @@ class AssemblyHeuristic:
 
         Returns:
             The bound h itself when floor < h <= cap; otherwise a value on the same side
-            of that range: at most `floor` (some scenario's count, so h <= it) once one
-            count is that low, or above `cap` (a lower bound on h) once every count is.
+            of that range: at most `floor` and `cap` (some scenario's count, so h <= it)
+            once one count is that low, or above `cap` (a lower bound on h) once every
+            count is.
         """
         # The state without the robot's station: a search evaluates the moves out of a state
         # one after the other, and everything but the robot's part of the count is theirs
@@ -226,8 +227,8 @@ class AssemblyHeuristic:
             stop = above_cap if best is None else min(best, above_cap)
             cost = scenario.last = scenario.cost(state, view, processing, key, stop)
             if best is None or cost < best:
-                best = cost
-                if best <= floor or best == 0:
+                best = cost  # a scenario's whole count unless it is above the cap
+                if best == 0 or floor >= best < above_cap:
                     return best
         return best if best is not None else 0
 

@@ -135,10 +135,10 @@ class OptimalPlanner:
         if cap is not None and low > cap:
             return low
         value = self._bounded(state, floor, cap)
-        if value <= floor:
-            high = value if high is None else min(high, value)
-        elif cap is not None and value > cap:
+        if cap is not None and value > cap:
             low = max(low, value)
+        elif value <= floor:
+            high = value if high is None else min(high, value)
         else:
             low = high = value
         self._heuristic[state] = (low, high)
