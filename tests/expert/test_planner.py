@@ -234,9 +234,9 @@ def test_the_planner_labels_alike_with_a_heuristic_that_cannot_stop_early():
     world = World.from_layout(generate_layout("two_lettuce_tomato_burger", 1))
     full = AssemblyHeuristic(world)
     plain = OptimalPlanner(world, lambda state: full(state))
-    assert planner_labels(world, 1) == [
-        (state, plain.actions(state), plain.distance(state))
-        for state, _, _ in planner_labels(world, 1)
+    labels = planner_labels(world, 1)
+    assert labels == [
+        (state, plain.actions(state), plain.distance(state)) for state, _, _ in labels
     ]
 
 

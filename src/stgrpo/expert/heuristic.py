@@ -228,7 +228,7 @@ class AssemblyHeuristic:
             cost = scenario.last = scenario.cost(state, view, processing, key, stop)
             if best is None or cost < best:
                 best = cost  # a scenario's whole count unless it is above the cap
-                if best == 0 or floor >= best < above_cap:
+                if best == 0 or (best <= floor and best < above_cap):
                     return best
         return best if best is not None else 0
 
@@ -317,13 +317,12 @@ class _Scenario:
             if below and self.goal_of[obj][6]  # entry 6: it must end clear
         }
 
-    def cost(self, state: State, view: View, processing, key, bound: int | None) -> int:
-        """Stops early once it reaches `bound` (a min so far): costs only add up.
+    def cost(self, state: State, view: View, processing, key, bound: int) -> int:
+        """Stops early once it reaches `bound` (the min so far, or just above the caller's
+        cap), returning a count of at least `bound`: costs only add up.
 
         `processing`: (object, bits) -> the processing actions it still needs; `key`: the
         state without the robot's station, under which the robot-free part is kept."""
-        if bound is None:
-            bound = 1 << 30
         part = self._part if key == self._key else None
         if part is not None and self._least >= bound:
             return self._least  # whatever the robot's station, it cannot be the minimum
