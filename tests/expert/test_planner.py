@@ -7,10 +7,11 @@ from collections import defaultdict, deque
 
 import pytest
 
-from stgrpo.expert.heuristic import AssemblyHeuristic
+from stgrpo.expert.heuristic import AssemblyHeuristic, _choice_floor, _processing_actions
 from stgrpo.expert.planner import OptimalPlanner, solve
 from stgrpo.kitchen import KitchenEnv, World
 from stgrpo.kitchen.generate import generate_layout
+from stgrpo.kitchen.goal import View
 from stgrpo.kitchen.rules import apply, successors, valid_actions
 from stgrpo.kitchen.search import SearchLimitError, shortest_plan
 from stgrpo.kitchen.tasks import TASKS
@@ -226,6 +227,52 @@ def test_a_bounded_call_tells_the_bound_where_the_search_needs_it(task, seed):
                 assert h <= value <= floor and (cap is None or value <= cap)
             else:
                 assert value == h
+        state = rng.choice(successors(world, state))[1]
+
+
+def every_count(heuristic: AssemblyHeuristic, state) -> list[tuple[int, int]]:
+    """(whole count, floor) of every plausible scenario in `state`, none skipped or stopped."""
+    view = View(state, heuristic.n_items)
+    processing = {
+        (obj, bits): _processing_actions(heuristic.remaining_cuts, state, bits, obj)
+        for obj, bits in heuristic.processed
+    }
+    floors = heuristic._floors.least(state, view, processing)
+    counts = []
+    for (goal_objects, scenarios), least in zip(heuristic.bindings, floors, strict=True):
+        for choice in heuristic._station_choices(view, goal_objects, scenarios):
+            scenario = scenarios[choice]
+            part = scenario._robot_free(state, view, processing, 1 << 30)
+            if not isinstance(part, int):
+                part = scenario._with_robot(part, state, state.robot)
+            counts.append((part, _choice_floor(least, choice)))
+    return counts
+
+
+@pytest.mark.parametrize(
+    ("task", "seed"),
+    [
+        ("two_lettuce_chicken_sandwich", None),
+        ("onion_cheese_burger_and_lettuce_tomato_chicken_sandwich", 3),
+        ("lettuce_tomato_cheeseburger", 2),
+        ("double_cheeseburger", 5),
+    ],
+)
+def test_the_floors_that_skip_scenarios_never_exceed_their_counts(task, seed):
+    # a floor above its scenario's count would skip the minimum: h must stay the least
+    # whole count, and `bounded` must keep its contract, along a random walk
+    layout = TASKS[task].default_layout if seed is None else generate_layout(task, seed)
+    world = World.from_layout(layout)
+    rng, heuristic, state = random.Random(seed), AssemblyHeuristic(world), world.initial
+    for _ in range(12):
+        for _, child in successors(world, state):
+            counts = every_count(heuristic, child)
+            assert all(floor <= count for count, floor in counts)
+            h = min(count for count, _ in counts)
+            assert heuristic(child) == h
+            cap = rng.randint(max(0, h - 4), h + 2)
+            value = heuristic.bounded(child, -1, cap)
+            assert cap < value <= h if h > cap else value == h
         state = rng.choice(successors(world, state))[1]
 
 

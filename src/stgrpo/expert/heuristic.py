@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from operator import attrgetter
 
 from stgrpo.kitchen.domain import BIT, COOKED, CUT, FRIED, ITEM_KINDS
 from stgrpo.kitchen.goal import ON_STATION, Literal, Term, View
@@ -159,7 +158,11 @@ class AssemblyHeuristic:
                     continue
                 scenarios[choice] = _Scenario(self, binding, stations)
             self.bindings.append((goal_objects, scenarios))
-        self._last_key = self._last_view = self._last_candidates = self._last_processing = None
+        self._floors = _Floors(self, _item_bindings(goal.variables, item_vars))
+        self._last_key = self._last_view = self._last_processing = None
+        self._least, self._ranked, self._choice_lists = [], [], {}
+        self._leader = None  # the scenario of the last value found
+        self._calls = 0
         # every (goal object, property bits) a scenario may ask about
         self.processed = sorted(
             {
@@ -200,37 +203,83 @@ class AssemblyHeuristic:
         # in common (kept by each scenario for the next call with the same key). The view
         # is kept too: its item places are the same (scenarios never read its robot).
         key = (state.held, state.stacks, state.flags, state.timers)
-        if key == self._last_key:
-            view, candidates = self._last_view, self._last_candidates
-            processing = self._last_processing
-        else:
-            view = View(state, self.n_items)
-            cuts = self.remaining_cuts
-            processing = {
-                (obj, bits): _processing_actions(cuts, state, bits, obj)
-                for obj, bits in self.processed
-            }
-            candidates = [
-                scenarios[choice]
-                for goal_objects, scenarios in self.bindings
-                for choice in self._station_choices(view, goal_objects, scenarios)
-            ]
-            self._last_key, self._last_view = key, view
-            self._last_candidates, self._last_processing = candidates, processing
-        # Cheapest first, by each scenario's count in the last state it was tried in: a
-        # search evaluates a state's successors together, which mostly rank alike, and a low
-        # first value lets the others stop early.
-        candidates.sort(key=attrgetter("last"))
+        if key != self._last_key:
+            self._prepare(state, key)
+        view, processing, ranked = self._last_view, self._last_processing, self._ranked
+        self._calls += 1
+        call = self._calls
         above_cap = 1 << 30 if cap is None else cap + 1
         best = None
-        for scenario in candidates:
-            stop = above_cap if best is None else min(best, above_cap)
-            cost = scenario.last = scenario.cost(state, view, processing, key, stop)
+        skipped = above_cap << 1  # the least floor of the scenarios left uncounted
+
+        def count(scenario) -> bool:
+            """Count `scenario` (once per call); True when the value is then known."""
+            nonlocal best
+            if scenario.stamp == call:
+                return False
+            scenario.stamp = call
+            cost = scenario.cost(state, view, processing, key, stop)
             if best is None or cost < best:
+                self._leader = scenario
                 best = cost  # a scenario's whole count unless it is above the cap
-                if best == 0 or (best <= floor and best < above_cap):
+                return best == 0 or (best <= floor and best < above_cap)
+            return False
+
+        # The scenario that gave the last call's value first: a search evaluates a state's
+        # successors together, which mostly rank alike, and a low first count lets the
+        # others stop early. Then by floor, lowest first, binding by binding: a floor that
+        # reaches the stop ends its list, since every later one is at least as high.
+        stop = above_cap
+        if self._leader is not None and count(self._leader):
+            return best
+        for binding_floor, index in ranked:
+            stop = above_cap if best is None or best > above_cap else best
+            if binding_floor >= stop:
+                skipped = min(skipped, binding_floor)
+                break
+            for scenario, scenario_floor in self._choices(index):
+                stop = above_cap if best is None or best > above_cap else best
+                if scenario_floor >= stop:
+                    skipped = min(skipped, scenario_floor)
+                    break
+                if count(scenario):
                     return best
-        return best if best is not None else 0
+        if not ranked:
+            return 0
+        # a skipped scenario's count is at least its floor, which may lie below a count
+        # stopped above the cap
+        return skipped if best is None else min(best, skipped)
+
+    def _prepare(self, state: State, key) -> None:
+        """What every call with this `key` shares: the view, the processing left, and the
+        bindings ranked by floor (their station choices follow on demand)."""
+        view = View(state, self.n_items)
+        cuts = self.remaining_cuts
+        self._last_processing = {
+            (obj, bits): _processing_actions(cuts, state, bits, obj) for obj, bits in self.processed
+        }
+        self._least = self._floors.least(state, view, self._last_processing)
+        self._ranked = sorted(
+            (total + max(0, gaps - 1), index) for index, (total, gaps, _) in enumerate(self._least)
+        )
+        self._last_key, self._last_view, self._choice_lists = key, view, {}
+
+    def _choices(self, index: int) -> list:
+        """(scenario, floor) for binding `index`'s plausible station choices in the state
+        prepared, lowest floor first."""
+        listed = self._choice_lists.get(index)
+        if listed is None:
+            goal_objects, scenarios = self.bindings[index]
+            least = self._least[index]
+            listed = sorted(
+                (
+                    (scenarios[choice], _choice_floor(least, choice))
+                    for choice in self._station_choices(self._last_view, goal_objects, scenarios)
+                ),
+                key=_floor,
+            )
+            self._choice_lists[index] = listed
+        return listed
 
     def _station_choices(self, view: View, goal_objects, scenarios):
         """Plausible stations for the goal's station ids: where a goal item now stands on a
@@ -270,7 +319,7 @@ class _Scenario:
 
         world = heuristic.world
         self.world = world
-        self.last = 0  # its count in the last state it was tried in (partial if it stopped)
+        self.stamp = 0  # the heuristic call it was last counted in
         # the robot-free part of its count for the key of the last state (an int: it
         # stopped early, a lower bound)
         self._key, self._part = None, None
@@ -628,6 +677,142 @@ class _Scenario:
                 left = ticks - counted
             bound = max(bound, left + after)
         return bound
+
+
+def _floor(candidate) -> int:
+    return candidate[1]
+
+
+class _Floors:
+    """Lower bounds on the `_Scenario` counts, far cheaper than one count, for skipping the
+    scenarios that cannot be the minimum.
+
+    Each goal item costs what the count charges it on its own (processing, its carries,
+    its first-take gap), with an optimistic "in place": what lies below it and any station
+    it names, nothing lower in its stack checked. A goal item that a station id places (on
+    that station's floor, or beside the goal item that must lie there) is in place only
+    where that floor item now lies, so a station choice elsewhere pays for it. A `_Scenario`
+    count adds only to these; one gap less for the plan's start.
+
+    A goal item's part depends on its object, the object below it and the floor item of
+    the station id placing it, not on the rest of the binding: each such triple is
+    counted once per state and summed per binding."""
+
+    def __init__(self, heuristic: AssemblyHeuristic, bindings):
+        self.kinds = heuristic.world.station_kinds
+        index = {v: i for i, v in enumerate(heuristic.station_vars)}
+        self.n_stations = len(index)
+        self.parts = []  # distinct goal-item parts (see `_part`'s arguments)
+        seen: dict[tuple, int] = {}
+        self.bindings = []  # per binding: (its part ids, per station id its floor item)
+        for binding in bindings:
+            floor_of = {
+                g.on_station.index: _object(g.term, binding)
+                for g in heuristic.items
+                if g.on_station is not None and g.on_station.is_variable
+            }
+            anchors = tuple(floor_of.get(v) for v in heuristic.station_vars)
+            ids = []
+            for g in heuristic.items:
+                terms = [t for t in (g.on_station, *g.at_station) if t is not None]
+                variables = [t.index for t in terms if t.is_variable]
+                placing = anchor = None
+                station_kinds = tuple(heuristic.station_kind[v] for v in variables)
+                if len(variables) == 1 and variables[0] in floor_of:
+                    placing, station_kinds = index[variables[0]], ()
+                    anchor = floor_of[variables[0]]
+                part = (
+                    _object(g.term, binding),
+                    g.bits,
+                    g.has_location,
+                    None if g.below is None else _object(g.below, binding),
+                    g.on_station is not None,
+                    tuple(t.index for t in terms if not t.is_variable),
+                    station_kinds,
+                    g.process_station,
+                    placing,
+                    anchor,
+                )
+                ids.append(seen.setdefault(part, len(seen)))
+                if ids[-1] == len(self.parts):
+                    self.parts.append(part)
+            self.bindings.append((tuple(ids), anchors))
+
+    def least(self, state: State, view: View, processing) -> list[tuple]:
+        """Per binding: (steps, gaps, per station id: (the station that places its items,
+        their steps, their gaps) or None); `_choice_floor` reads one station choice's."""
+        parts = [self._part(state, view, processing, part) for part in self.parts]
+        where = view.where
+        floors = []
+        for ids, anchors in self.bindings:
+            total = gaps = 0
+            placed_by = [None] * self.n_stations
+            for i in ids:
+                steps, gap, placing = parts[i]
+                if placing is None:
+                    total += steps
+                    gaps += gap
+                else:
+                    entry = placed_by[placing]
+                    placed_by[placing] = (
+                        (3, gap) if entry is None else (entry[0] + 3, entry[1] + gap)
+                    )
+            for placing, entry in enumerate(placed_by):
+                if entry is not None:
+                    placed_by[placing] = (where[anchors[placing]], *entry)
+            floors.append((total, gaps, placed_by))
+        return floors
+
+    def _part(self, state, view, processing, part) -> tuple[int, int, int | None]:
+        """(steps, gap, None) for one goal item, or (0, gap, its station id) when it is in
+        place under the choice of the station where that id's floor item lies only."""
+        obj, bits, has_location, under, on_floor, fixed, station_kinds, pstation = part[:8]
+        placing, anchor = part[8:]
+        kinds, where, below = self.kinds, view.where, view.below
+        process = bits and processing[obj, bits]
+        here = where[obj]
+        if here < 0:  # held
+            if process:
+                return process + 1 + 3 * has_location, 0, None
+            return int(has_location), 0, None
+        steps = 0
+        if process:
+            on_its_station = below[obj] == ON_STATION and kinds[here] == pstation
+            steps = process + 3 * (not on_its_station) + 3 * has_location
+            if on_its_station and not has_location:
+                return steps, 0, None
+        elif not has_location:
+            return 0, 0, None
+        bit = _STATION_BIT.get(kinds[here])
+        stacks = state.stacks
+        gap = int(
+            not (bit is not None and len(stacks[here]) == 1 and bits & bit & ~state.flags[obj])
+        )
+        if not process:
+            placed = (
+                (under is None or below[obj] == under)
+                and (not on_floor or below[obj] == ON_STATION)
+                and (not fixed or all(here == s for s in fixed))
+                and (not station_kinds or all(kinds[here] == k for k in station_kinds))
+            )
+            if placed and placing is not None:
+                if below[anchor] == ON_STATION and where[anchor] == here:
+                    return 0, gap, placing  # in place under that choice only
+                placed = False
+            if placed:
+                return 0, 0, None
+            steps = 3
+        return steps, gap, None
+
+
+def _choice_floor(least, choice) -> int:
+    """The floor of one station choice from one of `_Floors.least`'s entries."""
+    total, gaps, placed_by = least
+    for station, entry in zip(choice, placed_by, strict=True):
+        if entry is not None and station != entry[0]:
+            total += entry[1]
+            gaps += entry[2]
+    return total + max(0, gaps - 1)
 
 
 def _least_with_robot(part) -> int:
