@@ -259,9 +259,7 @@ class AssemblyHeuristic:
             (obj, bits): _processing_actions(cuts, state, bits, obj) for obj, bits in self.processed
         }
         self._least = self._floors.least(state, view, self._last_processing)
-        self._ranked = sorted(
-            (total + max(0, gaps - 1), index) for index, (total, gaps, _) in enumerate(self._least)
-        )
+        self._ranked = sorted((least[3], i) for i, least in enumerate(self._least))
         self._last_key, self._last_view, self._choice_lists = key, view, {}
 
     def _choices(self, index: int) -> list:
@@ -688,32 +686,35 @@ class _Floors:
     scenarios that cannot be the minimum.
 
     Each goal item costs what the count charges it on its own (processing, its carries,
-    its first-take gap), with an optimistic "in place": what lies below it and any station
-    it names, nothing lower in its stack checked. A goal item that a station id places (on
-    that station's floor, or beside the goal item that must lie there) is in place only
-    where that floor item now lies, so a station choice elsewhere pays for it. A `_Scenario`
-    count adds only to these; one gap less for the plan's start.
+    its first-take gap), with an optimistic "in place": what lies below it, any station it
+    names and, for one that must end clear, the goal items it must cover, nothing lower in
+    its stack checked. The station choice changes two things for a goal item placed by a
+    station id (on that station's floor, or beside the goal item that must lie there): it
+    is in place only if the id is given the station where that floor item lies, and one
+    not in place on the very station the id is given must be parked and brought back (6
+    steps and a second take, not 3). A `_Scenario` count adds only to these; one gap less
+    for the plan's start.
 
-    A goal item's part depends on its object, the object below it and the floor item of
-    the station id placing it, not on the rest of the binding: each such triple is
-    counted once per state and summed per binding."""
+    A goal item's part depends on its object, the objects below it and it must cover and
+    the floor item of the station id placing it, not on the rest of the binding: each such
+    part is counted once per state and summed per binding."""
 
     def __init__(self, heuristic: AssemblyHeuristic, bindings):
         self.kinds = heuristic.world.station_kinds
         index = {v: i for i, v in enumerate(heuristic.station_vars)}
-        self.n_stations = len(index)
-        self.parts = []  # distinct goal-item parts (see `_part`'s arguments)
+        self.parts = []  # distinct goal-item parts (see `_part`)
         seen: dict[tuple, int] = {}
-        self.bindings = []  # per binding: (its part ids, per station id its floor item)
+        self.bindings = []  # per binding: its part ids
         for binding in bindings:
             floor_of = {
                 g.on_station.index: _object(g.term, binding)
                 for g in heuristic.items
                 if g.on_station is not None and g.on_station.is_variable
             }
-            anchors = tuple(floor_of.get(v) for v in heuristic.station_vars)
+            placed_after = _placed_after(heuristic.items, binding)
             ids = []
             for g in heuristic.items:
+                obj = _object(g.term, binding)
                 terms = [t for t in (g.on_station, *g.at_station) if t is not None]
                 variables = [t.index for t in terms if t.is_variable]
                 placing = anchor = None
@@ -722,13 +723,14 @@ class _Floors:
                     placing, station_kinds = index[variables[0]], ()
                     anchor = floor_of[variables[0]]
                 part = (
-                    _object(g.term, binding),
+                    obj,
                     g.bits,
                     g.has_location,
                     None if g.below is None else _object(g.below, binding),
                     g.on_station is not None,
                     tuple(t.index for t in terms if not t.is_variable),
                     station_kinds,
+                    placed_after[obj] if g.clear else frozenset(),
                     g.process_station,
                     placing,
                     anchor,
@@ -736,38 +738,34 @@ class _Floors:
                 ids.append(seen.setdefault(part, len(seen)))
                 if ids[-1] == len(self.parts):
                     self.parts.append(part)
-            self.bindings.append((tuple(ids), anchors))
+            self.bindings.append(tuple(ids))
 
-    def least(self, state: State, view: View, processing) -> list[tuple]:
-        """Per binding: (steps, gaps, per station id: (the station that places its items,
-        their steps, their gaps) or None); `_choice_floor` reads one station choice's."""
+    def least(self, state: State, view: View, processing) -> list[tuple[int, int, list, int]]:
+        """Per binding: (steps, gaps, [(station id index, station, more steps, more gaps)],
+        the least floor of its choices), the entries applying where the choice gives that
+        id that station; `_choice_floor` reads one choice's floor."""
         parts = [self._part(state, view, processing, part) for part in self.parts]
-        where = view.where
         floors = []
-        for ids, anchors in self.bindings:
-            total = gaps = 0
-            placed_by = [None] * self.n_stations
+        for ids in self.bindings:
+            total = gaps = fewer_steps = fewer_gaps = 0
+            entries = []
             for i in ids:
-                steps, gap, placing = parts[i]
-                if placing is None:
-                    total += steps
-                    gaps += gap
-                else:
-                    entry = placed_by[placing]
-                    placed_by[placing] = (
-                        (3, gap) if entry is None else (entry[0] + 3, entry[1] + gap)
-                    )
-            for placing, entry in enumerate(placed_by):
+                steps, gap, entry = parts[i]
+                total += steps
+                gaps += gap
                 if entry is not None:
-                    placed_by[placing] = (where[anchors[placing]], *entry)
-            floors.append((total, gaps, placed_by))
+                    entries.append(entry)
+                    if entry[2] < 0:  # in place under one choice: the binding's best case
+                        fewer_steps += entry[2]
+                        fewer_gaps += entry[3]
+            least = total + fewer_steps + max(0, gaps + fewer_gaps - 1)
+            floors.append((total, gaps, entries, least))
         return floors
 
-    def _part(self, state, view, processing, part) -> tuple[int, int, int | None]:
-        """(steps, gap, None) for one goal item, or (0, gap, its station id) when it is in
-        place under the choice of the station where that id's floor item lies only."""
-        obj, bits, has_location, under, on_floor, fixed, station_kinds, pstation = part[:8]
-        placing, anchor = part[8:]
+    def _part(self, state, view, processing, part) -> tuple[int, int, tuple | None]:
+        """(steps, gap, how a station choice changes them or None) for one goal item."""
+        obj, bits, has_location, under, on_floor, fixed, station_kinds, cover = part[:8]
+        pstation, placing, anchor = part[8:]
         kinds, where, below = self.kinds, view.where, view.below
         process = bits and processing[obj, bits]
         here = where[obj]
@@ -784,34 +782,31 @@ class _Floors:
         elif not has_location:
             return 0, 0, None
         bit = _STATION_BIT.get(kinds[here])
-        stacks = state.stacks
-        gap = int(
-            not (bit is not None and len(stacks[here]) == 1 and bits & bit & ~state.flags[obj])
+        stack = state.stacks[here]
+        gap = int(not (bit is not None and len(stack) == 1 and bits & bit & ~state.flags[obj]))
+        if process:
+            return steps, gap, None
+        placed = (
+            (under is None or below[obj] == under)
+            and (not on_floor or below[obj] == ON_STATION)
+            and (not fixed or all(here == s for s in fixed))
+            and (not station_kinds or all(kinds[here] == k for k in station_kinds))
+            and (not cover or cover <= set(stack[: stack.index(obj)]))
         )
-        if not process:
-            placed = (
-                (under is None or below[obj] == under)
-                and (not on_floor or below[obj] == ON_STATION)
-                and (not fixed or all(here == s for s in fixed))
-                and (not station_kinds or all(kinds[here] == k for k in station_kinds))
-            )
-            if placed and placing is not None:
-                if below[anchor] == ON_STATION and where[anchor] == here:
-                    return 0, gap, placing  # in place under that choice only
-                placed = False
-            if placed:
-                return 0, 0, None
-            steps = 3
-        return steps, gap, None
+        if placing is None:
+            return (0, 0, None) if placed else (3, gap, None)
+        if placed and below[anchor] == ON_STATION and where[anchor] == here:
+            return 3, gap, (placing, here, -3, -gap)  # in place if the id is given `here`
+        return 3, gap, (placing, here, 3, 1)  # parked and brought back if it is
 
 
 def _choice_floor(least, choice) -> int:
     """The floor of one station choice from one of `_Floors.least`'s entries."""
-    total, gaps, placed_by = least
-    for station, entry in zip(choice, placed_by, strict=True):
-        if entry is not None and station != entry[0]:
-            total += entry[1]
-            gaps += entry[2]
+    total, gaps, entries, _ = least
+    for placing, station, steps, more in entries:
+        if choice[placing] == station:
+            total += steps
+            gaps += more
     return total + max(0, gaps - 1)
 
 
