@@ -210,7 +210,7 @@ class AssemblyHeuristic:
         call = self._calls
         above_cap = 1 << 30 if cap is None else cap + 1
         best = None
-        skipped = above_cap << 1  # the least floor of the scenarios left uncounted
+        skipped = None  # the least floor of the scenarios left uncounted
 
         def count(scenario) -> bool:
             """Count `scenario` (once per call); True when the value is then known."""
@@ -235,17 +235,17 @@ class AssemblyHeuristic:
         for binding_floor, index in ranked:
             stop = above_cap if best is None or best > above_cap else best
             if binding_floor >= stop:
-                skipped = min(skipped, binding_floor)
+                skipped = binding_floor if skipped is None else min(skipped, binding_floor)
                 break
             for scenario, scenario_floor in self._choices(index):
                 stop = above_cap if best is None or best > above_cap else best
                 if scenario_floor >= stop:
-                    skipped = min(skipped, scenario_floor)
+                    skipped = scenario_floor if skipped is None else min(skipped, scenario_floor)
                     break
                 if count(scenario):
                     return best
-        if not ranked:
-            return 0
+        if skipped is None:
+            return 0 if best is None else best  # no plausible scenario: nothing to bound
         # a skipped scenario's count is at least its floor, which may lie below a count
         # stopped above the cap
         return skipped if best is None else min(best, skipped)
