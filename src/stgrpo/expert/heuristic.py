@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from operator import itemgetter
 
 from stgrpo.kitchen.domain import BIT, COOKED, CUT, FRIED, ITEM_KINDS
 from stgrpo.kitchen.goal import ON_STATION, Literal, Term, View
@@ -149,7 +150,8 @@ class AssemblyHeuristic:
         # smaller of the two is compiled.
         swap = _goal_symmetry(goal, self.station_vars) if symmetry else None
         self.bindings = []  # per binding: (goal objects, {station choice: scenario})
-        for binding in _item_bindings(goal.variables, item_vars):
+        bindings = _item_bindings(goal.variables, item_vars)
+        for binding in bindings:
             goal_objects = tuple(_object(g.term, binding) for g in self.items)
             scenarios = {}
             for choice in self._distinct(itertools.product(*station_options)):
@@ -158,11 +160,10 @@ class AssemblyHeuristic:
                     continue
                 scenarios[choice] = _Scenario(self, binding, stations)
             self.bindings.append((goal_objects, scenarios))
-        self._floors = _Floors(self, _item_bindings(goal.variables, item_vars))
+        self._floors = _Floors(self, bindings)
         self._last_key = self._last_view = self._last_processing = None
         self._least, self._ranked, self._choice_lists = [], [], {}
         self._leader = None  # the scenario of the last value found
-        self._calls = 0
         # every (goal object, property bits) a scenario may ask about
         self.processed = sorted(
             {
@@ -206,22 +207,19 @@ class AssemblyHeuristic:
         if key != self._last_key:
             self._prepare(state, key)
         view, processing, ranked = self._last_view, self._last_processing, self._ranked
-        self._calls += 1
-        call = self._calls
         above_cap = 1 << 30 if cap is None else cap + 1
-        best = None
-        skipped = None  # the least floor of the scenarios left uncounted
+        best, stop = None, above_cap  # the least count so far, and where a count may stop
+        skipped = []  # floors that ended a list: every scenario left uncounted is above one
+        leader = self._leader
 
         def count(scenario) -> bool:
-            """Count `scenario` (once per call); True when the value is then known."""
-            nonlocal best
-            if scenario.stamp == call:
-                return False
-            scenario.stamp = call
+            """Count `scenario`; True when the value is then known."""
+            nonlocal best, stop
             cost = scenario.cost(state, view, processing, key, stop)
             if best is None or cost < best:
                 self._leader = scenario
                 best = cost  # a scenario's whole count unless it is above the cap
+                stop = min(best, above_cap)
                 return best == 0 or (best <= floor and best < above_cap)
             return False
 
@@ -229,26 +227,23 @@ class AssemblyHeuristic:
         # successors together, which mostly rank alike, and a low first count lets the
         # others stop early. Then by floor, lowest first, binding by binding: a floor that
         # reaches the stop ends its list, since every later one is at least as high.
-        stop = above_cap
-        if self._leader is not None and count(self._leader):
+        if leader is not None and count(leader):
             return best
         for binding_floor, index in ranked:
-            stop = above_cap if best is None or best > above_cap else best
             if binding_floor >= stop:
-                skipped = binding_floor if skipped is None else min(skipped, binding_floor)
+                skipped.append(binding_floor)
                 break
             for scenario, scenario_floor in self._choices(index):
-                stop = above_cap if best is None or best > above_cap else best
                 if scenario_floor >= stop:
-                    skipped = scenario_floor if skipped is None else min(skipped, scenario_floor)
+                    skipped.append(scenario_floor)
                     break
-                if count(scenario):
+                if scenario is not leader and count(scenario):
                     return best
-        if skipped is None:
+        if not skipped:
             return 0 if best is None else best  # no plausible scenario: nothing to bound
         # a skipped scenario's count is at least its floor, which may lie below a count
         # stopped above the cap
-        return skipped if best is None else min(best, skipped)
+        return min(skipped) if best is None else min(best, *skipped)
 
     def _prepare(self, state: State, key) -> None:
         """What every call with this `key` shares: the view, the processing left, and the
@@ -274,7 +269,7 @@ class AssemblyHeuristic:
                     (scenarios[choice], _choice_floor(least, choice))
                     for choice in self._station_choices(self._last_view, goal_objects, scenarios)
                 ),
-                key=_floor,
+                key=itemgetter(1),
             )
             self._choice_lists[index] = listed
         return listed
@@ -317,7 +312,6 @@ class _Scenario:
 
         world = heuristic.world
         self.world = world
-        self.stamp = 0  # the heuristic call it was last counted in
         # the robot-free part of its count for the key of the last state (an int: it
         # stopped early, a lower bound)
         self._key, self._part = None, None
@@ -675,10 +669,6 @@ class _Scenario:
                 left = ticks - counted
             bound = max(bound, left + after)
         return bound
-
-
-def _floor(candidate) -> int:
-    return candidate[1]
 
 
 class _Floors:
