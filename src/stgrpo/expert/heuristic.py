@@ -17,13 +17,20 @@ take, then keeps the smallest count:
   right station, 3 steps to get there, then 3 more to reach its place in the dish;
 * processing needs the item alone on its station, so the cheapest station of that kind
   must first lose every item on it not counted yet (3 steps each), and a goal item there
-  that must end above every item waiting for that processing is put down twice (3 more);
+  with no processing left that must end above an item waiting for that processing (any
+  one when the station is the only one of its kind, every one otherwise) is put down
+  twice (3 more, and a second take);
 * a goal item that must end clear is placed only if every goal item of its stack already
   lies below it; otherwise it is moved (6 steps when it stands on its own destination);
-* a goal item above one that must still be taken and must be in place before it is
-  *parked*: it is put down before that one leaves, so it is taken, carried and put once
-  more (3 steps; a held one is put, taken, carried and put: 4), the second carry's
-  station unknown (it may be a move the extra-move count below needs);
+* a goal item above one that must still be taken and must be in place before it (one it
+  ends above, or the one that must lie on its station's floor) is *parked*: it is put
+  down before that one leaves, so it is taken, carried and put once more (3 steps; a
+  held one is put, taken, carried and put: 4), the second carry's station unknown (it
+  may be a move the extra-move count below needs);
+* so is one of two goal items whose orders cross: X goes straight to its station D,
+  where Y lies now and must leave first, while X lies where Y must go first (the floor
+  Y must lie on, or the only station of the processing Y waits for); a single arm puts
+  whichever it takes first down before the other's take (pairs sharing no item);
 * a non-goal item above a misplaced goal item, above an item that must end clear, or on an
   item that must receive another goal item directly on top, must be taken, carried away
   and put (3 steps);
@@ -34,8 +41,9 @@ take, then keeps the smallest count:
 
 * the first take of every item some plan must take needs an action just before it that
   none of the above counts (a move with empty hands, a wait), unless it may follow that
-  item's own counted cutting, cooking or frying, or is the plan's first action; so does
-  the second take of a parked item or of one moved off its own destination and back;
+  item's own counted cutting, cooking or frying, or is the plan's first action (a take
+  of a top item at the robot's station); so does the second take of every item put down
+  twice;
 * separately, a goal item still to cook or fry needs its timer's remaining ticks, one per
   step, then 3 steps to its place: the bound is the larger of the two.
 
@@ -380,7 +388,7 @@ class _Scenario:
     def _with_robot(self, part, state: State, robot: int) -> int:
         """The count from its robot-free part: the held item's carry out of the robot's
         station, the extra moves, the first-take gaps and the timers."""
-        cost, carried_in, carried_out, credit, gaps, take_stations, timer, pstation, goal = part
+        cost, carried_in, carried_out, credit, gaps, take_stations, timer, pstation, goal = part[:9]
         into = out_of = None
         if pstation is not None and self.world.station_kinds[robot] != pstation:
             cost += 1  # the held item's carry to its processing station
@@ -397,8 +405,8 @@ class _Scenario:
             outs = carries + (station == into) - 1 + (station == robot)
             extra += max(0, outs - carried_out.get(station, 0) - (station == out_of))
         extra = max(0, extra - credit)
-        if held == NOTHING and state.stacks[robot]:
-            gaps -= 1  # the plan's first action may be a take right here
+        if held == NOTHING and robot in part[9]:
+            gaps -= 1  # the plan's first action may be the take of that gap's item, right here
         return max(cost + max(int(first_move), extra, gaps), timer)
 
     def _robot_free(self, state: State, view: View, processing, bound: int):
@@ -565,61 +573,140 @@ class _Scenario:
         to_take |= must_move
         # carries counted twice below, or of a parked item, that may be moves `extra` needs
         credit = len(parked)
+        second_takes = 0  # of the items put down twice there: each needs a gap, as `retaken`
         for kind, pending in to_process.items():
-            steps, carries = self._occupied_station(
-                state, kind, pending, to_take, carried_out, retaken
+            steps, carries, doubled = self._occupied_station(
+                state, kind, pending, to_take, carried_out, retaken, processing
             )
             cost += steps
             credit += carries
+            second_takes += doubled
+        crossed = self._crossed(state, where, must_move, retaken, to_process, processing, cleared)
+        cost += 3 * crossed
+        credit += crossed  # the second carry's station is unknown, as a parked item's
+        second_takes += crossed
         if loose and to_take:
             cost += 1  # its put: neither a move, a wait nor a processing step (see below)
+        gaps, gap_tops = self._first_take_gaps(state, where, to_take)
         return (
             cost,
             carried_in,
             carried_out,
             credit,
-            self._first_take_gaps(state, where, to_take) + len(retaken),
+            gaps + len(retaken) + second_takes,
             {where[o] for o in to_take},
             self._timer_bound(state, where, kinds),
             held_pstation,
             held_goal,
+            gap_tops,
         )
 
     def _occupied_station(
-        self, state: State, kind: str, pending: set[int], to_take: set[int], carried_out, retaken
-    ) -> tuple[int, int]:
-        """(steps, second carries) to free a `kind` station for the `pending` goal items,
-        which must be carried onto one to be processed there.
+        self,
+        state: State,
+        kind: str,
+        pending: set[int],
+        to_take: set[int],
+        carried_out,
+        retaken,
+        processing,
+    ) -> tuple[int, int, int]:
+        """(steps, second carries, second takes) to free a `kind` station for the `pending`
+        goal items, which must be carried onto one to be processed there.
 
         Processing needs the item alone on the station, so every item on the station used
         first must leave it before: each one not counted yet (not in `to_take`) costs a
-        take, a carry out and a put. A goal item there that must end above every pending
-        item cannot go to its place yet (they are not processed): it is put down elsewhere
-        and later taken, carried and put again, 3 more steps. The cheapest station of the
-        kind is taken; when it is the only one, its items join `to_take`, since every plan
-        must take them."""
+        take, a carry out and a put. A goal item there with no processing of its own left
+        that must end above a pending item still unprocessed when it leaves cannot go to
+        its place yet: it is put down elsewhere and later taken, carried and put again, 3
+        more steps and a second take. With one station of the kind every pending item is
+        unprocessed then; with several, only the one processed there first is, so the item
+        must end above all of them. The cheapest station of the kind is taken; when it is
+        the only one, its items join `to_take`, since every plan must take them."""
         options = self.stations_of_kind.get(kind, [])
+        single = len(options) == 1
+        goal_of, placed_after = self.goal_of, self.placed_after
         costs, doubles = [], []
         for station in options:
             stack = state.stacks[station]
-            double = sum(
-                o not in retaken and pending <= self.placed_after.get(o, frozenset()) for o in stack
-            )
+            double = 0
+            for o in stack:
+                entry = goal_of.get(o)
+                if entry is None or o in retaken or (entry[0] and processing[o, entry[0]]):
+                    continue  # its own processing puts it down elsewhere anyway
+                after = placed_after[o]
+                double += not after.isdisjoint(pending) if single else pending <= after
             costs.append(sum(o not in to_take for o in stack) + double)
             doubles.append(double)
         fewest = min(costs, default=0)  # no such station: the goal is out of reach anyway
         if not fewest:
-            return 0, 0
+            return 0, 0, 0
         # Which station is used is unknown: each may count its first carries as moves out of
         # it, which only lowers the `extra` moves counted later.
         for station, count, double in zip(options, costs, doubles, strict=True):
             carried_out[station] += count - double
         if len(options) == 1:
             to_take.update(state.stacks[options[0]])
-        return 3 * fewest, max(doubles)
+        return 3 * fewest, max(doubles), min(doubles)
 
-    def _first_take_gaps(self, state: State, where, to_take: set[int]) -> int:
-        """Uncounted actions the first takes force: one before each item's first take.
+    def _crossed(
+        self, state: State, where, must_move, retaken, to_process, processing, cleared
+    ) -> int:
+        """Pairs of goal items each of which must be taken before the other reaches the
+        place its count carries it to: one of them is put down somewhere else first, then
+        taken, carried and put again (3 more steps and a second take). Counted over pairs
+        that share no item (each pair needs its own such put).
+
+        X goes straight to its fixed station D (no processing left, not counted twice
+        already), and Y lies on D now and must be taken from there, so X's place on D waits
+        for Y's take; X lies on a station S that Y must reach first:
+        * S must receive Y on its floor, and Y goes straight there;
+        * S is the only station where Y's pending processing can be done.
+        A single arm then puts the first one taken down before the other's take."""
+        goal_of, kinds = self.goal_of, self.world.station_kinds
+        floors = {station: obj for obj, station in self.floor}
+
+        def straight(obj) -> bool:
+            bits = goal_of[obj][0]
+            return obj not in retaken and not (bits and processing[obj, bits])
+
+        pairs = []
+        for here, stack in enumerate(state.stacks):
+            kind = kinds[here]
+            pending = to_process.get(kind) if self.stations_of_kind[kind] == [here] else None
+            floor = floors.get(here) if here in cleared else None
+            if pending is None and floor is None:
+                continue
+            for x in stack:
+                if x not in must_move or not straight(x):
+                    continue
+                goal = goal_of[x][2]
+                if goal is None or goal < 0 or goal == here:
+                    continue
+                if (
+                    floor is not None
+                    and where[floor] == goal
+                    and floor in must_move
+                    and straight(floor)
+                ):
+                    pairs.append((x, floor))
+                if pending:
+                    after = self.placed_after[x]
+                    if after.isdisjoint(pending):  # else it is put down twice already
+                        pairs.extend(
+                            (x, y) for y in pending if where[y] == goal and y not in retaken
+                        )
+        used: set[int] = set()
+        crossed = 0
+        for x, y in pairs:
+            if x not in used and y not in used:
+                used.update((x, y))
+                crossed += 1
+        return crossed
+
+    def _first_take_gaps(self, state: State, where, to_take: set[int]) -> tuple[int, set[int]]:
+        """Uncounted actions the first takes force: one before each item's first take, and
+        the stations whose top item is one of those counted.
 
         The first take of an item on a station needs empty hands there, so the action just
         before it is a move with empty hands or a wait (neither counted above), or the cut,
@@ -628,20 +715,28 @@ class _Scenario:
         which is not held) and every counted move carries something. So each item some plan
         must take gets a distinct uncounted action, less those that may follow a counted
         processing step (a goal item alone on a station of a kind it still needs) and one for
-        the start."""
+        the start, when the plan's first action is such a take: of a top item at the robot's
+        station. A first action that takes any other item is one no count includes (an item
+        no plan must take), or the take before the processing of an item whose gap was left
+        out, which must then be put back onto a station of that kind: an uncounted take and
+        put, more than the gap."""
         kinds, goal_of = self.world.station_kinds, self.goal_of
         stacks, flags = state.stacks, state.flags
-        gaps = 0
+        gaps, tops = 0, set()
         for obj in to_take:
             here = where[obj]
             bit = _STATION_BIT.get(kinds[here])
-            gaps += not (
+            stack = stacks[here]
+            if not (
                 bit is not None
-                and len(stacks[here]) == 1
+                and len(stack) == 1
                 and obj in goal_of
                 and goal_of[obj][0] & bit & ~flags[obj]
-            )
-        return gaps  # one less when the plan starts with a take (`_with_robot` decides)
+            ):
+                gaps += 1
+                if stack[-1] == obj:
+                    tops.add(here)
+        return gaps, tops  # one less when the plan starts with a take (`_with_robot` decides)
 
     def _timer_bound(self, state: State, where, kinds) -> int:
         """Steps a goal item's cooking or frying still forces on its own: every step ticks a
@@ -822,8 +917,9 @@ def _timed_entry(heuristic: AssemblyHeuristic, g: _ItemGoal, obj: int, destinati
 
 def _placed_after(items: list[_ItemGoal], binding) -> dict[int, frozenset[int]]:
     """Goal object -> the goal objects that must be in their place before it is: those it
-    ends above (its `atop` chain), and, for one that must end clear, every other goal item
-    on the same station (it is the top of that stack)."""
+    ends above (its `atop` chain), the one that must lie on its station's floor (nothing
+    else may lie there first), and, for one that must end clear, every other goal item on
+    the same station (it is the top of that stack)."""
     objects = {g.term: _object(g.term, binding) for g in items}
     by_term = {g.term: g for g in items}
     after: dict[int, frozenset[int]] = {}
@@ -837,6 +933,12 @@ def _placed_after(items: list[_ItemGoal], binding) -> dict[int, frozenset[int]]:
         if g.clear and g.destination is not None:
             below |= {
                 objects[o.term] for o in items if o is not g and o.destination == g.destination
+            }
+        if g.destination is not None:  # the item on its station's floor comes first
+            below |= {
+                objects[o.term]
+                for o in items
+                if o is not g and o.on_station is not None and o.on_station == g.destination
             }
         after[objects[g.term]] = frozenset(below)
     return after
