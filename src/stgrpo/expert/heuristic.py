@@ -574,17 +574,19 @@ class _Scenario:
         # carries counted twice below, or of a parked item, that may be moves `extra` needs
         credit = len(parked)
         second_takes = 0  # of the items put down twice there: each needs a gap, as `retaken`
+        twice = set(retaken)  # items whose count already puts them down twice
         for kind, pending in to_process.items():
             steps, carries, doubled = self._occupied_station(
-                state, kind, pending, to_take, carried_out, retaken, processing
+                state, kind, pending, to_take, carried_out, twice, processing
             )
             cost += steps
             credit += carries
             second_takes += doubled
-        crossed = self._crossed(state, where, must_move, retaken, to_process, processing, cleared)
-        cost += 3 * crossed
-        credit += crossed  # the second carry's station is unknown, as a parked item's
-        second_takes += crossed
+        if cost < bound:
+            crossed = self._crossed(state, where, to_take, twice, to_process, processing, cleared)
+            cost += 3 * crossed
+            credit += crossed  # the second carry's station is unknown, as a parked item's
+            second_takes += crossed
         if loose and to_take:
             cost += 1  # its put: neither a move, a wait nor a processing step (see below)
         gaps, gap_tops = self._first_take_gaps(state, where, to_take)
@@ -608,7 +610,7 @@ class _Scenario:
         pending: set[int],
         to_take: set[int],
         carried_out,
-        retaken,
+        twice: set[int],
         processing,
     ) -> tuple[int, int, int]:
         """(steps, second carries, second takes) to free a `kind` station for the `pending`
@@ -622,20 +624,23 @@ class _Scenario:
         more steps and a second take. With one station of the kind every pending item is
         unprocessed then; with several, only the one processed there first is, so the item
         must end above all of them. The cheapest station of the kind is taken; when it is
-        the only one, its items join `to_take`, since every plan must take them."""
+        the only one, its items join `to_take`, since every plan must take them. `twice`:
+        the items counted as put down twice, which gains those counted here."""
         options = self.stations_of_kind.get(kind, [])
         single = len(options) == 1
         goal_of, placed_after = self.goal_of, self.placed_after
-        costs, doubles = [], []
+        costs, doubles, doubled = [], [], []
         for station in options:
             stack = state.stacks[station]
             double = 0
             for o in stack:
                 entry = goal_of.get(o)
-                if entry is None or o in retaken or (entry[0] and processing[o, entry[0]]):
+                if entry is None or o in twice or (entry[0] and processing[o, entry[0]]):
                     continue  # its own processing puts it down elsewhere anyway
                 after = placed_after[o]
-                double += not after.isdisjoint(pending) if single else pending <= after
+                if not after.isdisjoint(pending) if single else pending <= after:
+                    double += 1
+                    doubled.append(o)
             costs.append(sum(o not in to_take for o in stack) + double)
             doubles.append(double)
         fewest = min(costs, default=0)  # no such station: the goal is out of reach anyway
@@ -647,61 +652,63 @@ class _Scenario:
             carried_out[station] += count - double
         if len(options) == 1:
             to_take.update(state.stacks[options[0]])
+        twice.update(doubled)  # any station's: fewer items left for `_crossed` only lowers it
         return 3 * fewest, max(doubles), min(doubles)
 
-    def _crossed(
-        self, state: State, where, must_move, retaken, to_process, processing, cleared
-    ) -> int:
-        """Pairs of goal items each of which must be taken before the other reaches the
-        place its count carries it to: one of them is put down somewhere else first, then
-        taken, carried and put again (3 more steps and a second take). Counted over pairs
-        that share no item (each pair needs its own such put).
+    def _crossed(self, state: State, where, to_take, twice, to_process, processing, cleared) -> int:
+        """Pairs of goal items each of which must be taken before the other's next put after
+        its take: a single arm puts whichever it takes first down before the other's take,
+        so one of them is put down somewhere else first, then taken, carried and put again
+        (3 more steps and a second take). Counted over pairs that share no item.
 
-        X goes straight to its fixed station D (no processing left, not counted twice
-        already), and Y lies on D now and must be taken from there, so X's place on D waits
-        for Y's take; X lies on a station S that Y must reach first:
-        * S must receive Y on its floor, and Y goes straight there;
-        * S is the only station where Y's pending processing can be done.
-        A single arm then puts the first one taken down before the other's take."""
-        goal_of, kinds = self.goal_of, self.world.station_kinds
+        Each item here lies on a station, every plan takes it, and its count puts it down
+        once after that take: onto its processing station (one *pending*), or in its place
+        (one with no processing left: *straight*). X must be taken before Y's next put when:
+        * X lies above an item A that must be taken (T(X) < T(A)), or on the floor A must
+          lie on (X leaves first), or on the only station of A's pending processing, and
+          A is Y or (Y straight) must be in place before Y;
+        * Y is straight and X lies on Y's station (Y's put there waits for X's take)."""
+        goal_of, kinds, placed_after = self.goal_of, self.world.station_kinds, self.placed_after
+        pending_all = set().union(*to_process.values()) if to_process else set()
         floors = {station: obj for obj, station in self.floor}
-
-        def straight(obj) -> bool:
-            bits = goal_of[obj][0]
-            return obj not in retaken and not (bits and processing[obj, bits])
-
-        pairs = []
+        items = []  # (item, straight, its station, what it precedes: finals, firsts)
         for here, stack in enumerate(state.stacks):
             kind = kinds[here]
-            pending = to_process.get(kind) if self.stations_of_kind[kind] == [here] else None
+            single = self.stations_of_kind[kind] == [here]
+            pending_here = to_process.get(kind, set()) if single else set()
             floor = floors.get(here) if here in cleared else None
-            if pending is None and floor is None:
-                continue
+            below: list[int] = []  # goal items lower in this stack that must be taken
             for x in stack:
-                if x not in must_move or not straight(x):
+                entry = goal_of.get(x)
+                if entry is None or x not in to_take:
                     continue
-                goal = goal_of[x][2]
-                if goal is None or goal < 0 or goal == here:
-                    continue
-                if (
-                    floor is not None
-                    and where[floor] == goal
-                    and floor in must_move
-                    and straight(floor)
-                ):
-                    pairs.append((x, floor))
-                if pending:
-                    after = self.placed_after[x]
-                    if after.isdisjoint(pending):  # else it is put down twice already
-                        pairs.extend(
-                            (x, y) for y in pending if where[y] == goal and y not in retaken
-                        )
+                if x not in twice:
+                    left = entry[0] and processing[x, entry[0]]
+                    if x in pending_all or (entry[1] and not left):
+                        firsts = set(below) | (pending_here - {x})
+                        finals = firsts | ({floor} if floor not in (None, x) else set())
+                        items.append((x, x not in pending_all, here, finals, firsts))
+                below.append(x)
+        if len(items) < 2:
+            return 0
+
+        def precedes(x, y) -> bool:
+            _, _, here, finals, firsts = x
+            obj, straight = y[0], y[1]
+            if not straight:
+                return obj in firsts
+            after = placed_after[obj]
+            return here == goal_of[obj][2] or any(a == obj or a in after for a in finals)
+
         used: set[int] = set()
         crossed = 0
-        for x, y in pairs:
-            if x not in used and y not in used:
-                used.update((x, y))
-                crossed += 1
+        for i, x in enumerate(items):
+            for y in items[i + 1 :]:
+                if x[0] in used or y[0] in used:
+                    continue
+                if precedes(x, y) and precedes(y, x):
+                    used.update((x[0], y[0]))
+                    crossed += 1
         return crossed
 
     def _first_take_gaps(self, state: State, where, to_take: set[int]) -> tuple[int, set[int]]:
