@@ -95,8 +95,9 @@ class _ItemGoal:
 class AssemblyHeuristic:
     """The admissible heuristic of the module docstring, for `planner.solve`.
 
-    Construction compiles every (item binding, station choice) of the goal once, so each
-    call is lookups; it costs in proportion to the number of those combinations.
+    Each (item binding, station choice) of the goal is compiled once, when a state first
+    asks for its count, so each call is lookups; construction lists the combinations and
+    compiles the cheap per-binding floors.
 
     Args:
         world: The compiled layout whose goal it bounds.
@@ -147,27 +148,29 @@ class AssemblyHeuristic:
         for index, kind in enumerate(world.station_kinds):
             by_kind[kind].append(index)
         self.stations_of_kind = dict(by_kind)  # kind -> its stations; absent: none
-        # Every (item binding, station assignment) compiled once: the per-state work is then
-        # plain lookups. A station variable is assigned a station of its kind or ELSEWHERE.
+        # Every (item binding, station assignment) is compiled the first time a state asks
+        # for it: the per-state work is then plain lookups, and a layout with spare items
+        # (thousands of bindings) pays only for those counted. A station variable is
+        # assigned a station of its kind or ELSEWHERE.
         station_options = [
             [ELSEWHERE, *self.stations_of_kind.get(self.station_kind[v], [])]
             for v in self.station_vars
         ]
+        choices = self._distinct(itertools.product(*station_options))
         # A goal with two interchangeable dishes (tasks 7 and 8) maps onto itself by a swap
         # of their ids; a (binding, choice) and its swapped twin count the same, so only the
-        # smaller of the two is compiled.
+        # smaller of the two is kept.
         swap = _goal_symmetry(goal, self.station_vars) if symmetry else None
         self.bindings = []  # per binding: (goal objects, {station choice: scenario})
         bindings = _item_bindings(goal.variables, item_vars)
         for binding in bindings:
             goal_objects = tuple(_object(g.term, binding) for g in self.items)
-            scenarios = {}
-            for choice in self._distinct(itertools.product(*station_options)):
-                stations = dict(zip(self.station_vars, choice, strict=True))
-                if swap and _swapped_key(swap, binding, stations) < _key(binding, stations):
-                    continue
-                scenarios[choice] = _Scenario(self, binding, stations)
-            self.bindings.append((goal_objects, scenarios))
+            kept = choices
+            if swap:
+                kept = [
+                    c for c in choices if not _swapped_below(swap, binding, self.station_vars, c)
+                ]
+            self.bindings.append((goal_objects, _Scenarios(self, binding, kept)))
         self._floors = _Floors(self, bindings)
         self._last_key = self._last_view = self._last_processing = None
         self._least, self._ranked, self._choice_lists = [], [], {}
@@ -175,11 +178,10 @@ class AssemblyHeuristic:
         # every (goal object, property bits) a scenario may ask about
         self.processed = sorted(
             {
-                (obj, entry[0])
-                for _, scenarios in self.bindings
-                for scenario in scenarios.values()
-                for obj, entry in scenario.goal_of.items()
-                if entry[0]
+                (_object(g.term, binding), g.bits)
+                for binding in bindings
+                for g in self.items
+                if g.bits
             }
         )
 
@@ -309,10 +311,42 @@ class AssemblyHeuristic:
         return kept
 
 
+class _Scenarios:
+    """One item binding's scenarios by station choice, each compiled when first asked for."""
+
+    def __init__(self, heuristic: AssemblyHeuristic, binding, choices):
+        self._heuristic, self._binding = heuristic, binding
+        self._placed_after = _placed_after(heuristic.items, binding)
+        self._order, self._kept = tuple(choices), frozenset(choices)
+        self._compiled: dict[tuple, _Scenario] = {}
+
+    def __contains__(self, choice) -> bool:
+        return choice in self._kept
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, choice) -> _Scenario:
+        scenario = self._compiled.get(choice)
+        if scenario is None:
+            if choice not in self._kept:
+                raise KeyError(choice)
+            stations = dict(zip(self._heuristic.station_vars, choice, strict=True))
+            scenario = _Scenario(self._heuristic, self._binding, stations, self._placed_after)
+            self._compiled[choice] = scenario
+        return scenario
+
+    def items(self):
+        return ((choice, self[choice]) for choice in self._order)
+
+    def values(self):
+        return (self[choice] for choice in self._order)
+
+
 class _Scenario:
     """The bound for one item binding and one station assignment."""
 
-    def __init__(self, heuristic: AssemblyHeuristic, binding, stations):
+    def __init__(self, heuristic: AssemblyHeuristic, binding, stations, placed_after):
         def station(term: Term | None):
             if term is None:
                 return None
@@ -358,7 +392,7 @@ class _Scenario:
                 g.clear,
                 g.process_station,
             )
-        self.placed_after = _placed_after(heuristic.items, binding)
+        self.placed_after = placed_after  # the binding's, shared by its scenarios
         # a goal item that must end clear -> the goal items that must end below it
         self.must_cover = {
             obj: below
@@ -991,6 +1025,13 @@ def _goal_symmetry(goal, station_vars: list[int]) -> dict[int, int] | None:
         return None
 
     return extend({a: b, b: a}, others)
+
+
+def _swapped_below(swap: dict[int, int], binding, station_vars, choice) -> bool:
+    """Whether the (binding, choice) that `swap` maps this one to has the smaller key (the
+    one of the pair that is kept)."""
+    stations = dict(zip(station_vars, choice, strict=True))
+    return _swapped_key(swap, binding, stations) < _key(binding, stations)
 
 
 def _key(binding: dict[int, int], stations: dict[int, int]) -> tuple:
