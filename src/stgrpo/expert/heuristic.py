@@ -831,6 +831,7 @@ class _Floors:
         self.parts = []  # distinct goal-item parts (see `_part`)
         seen: dict[tuple, int] = {}
         self.bindings = []  # per binding: its part ids
+        self.part_of = []  # per binding: goal object -> its part id
         for binding in bindings:
             floor_of = {
                 g.on_station.index: _object(g.term, binding)
@@ -865,18 +866,39 @@ class _Floors:
                 if ids[-1] == len(self.parts):
                     self.parts.append(part)
             self.bindings.append(tuple(ids))
+            self.part_of.append(
+                {part[0]: i for part, i in zip(map(self.parts.__getitem__, ids), ids, strict=True)}
+            )
+        # items outside some binding's goal items: above a goal item that must move, one
+        # of those is taken, carried off and put (3 steps and its first take's gap)
+        every = set(range(heuristic.world.n_items))
+        self.spare = frozenset(
+            o for o in every if any(o not in part_of for part_of in self.part_of)
+        )
 
     def least(self, state: State, view: View, processing) -> list[tuple[int, int, list, int]]:
         """Per binding: (steps, gaps, [(station id index, station, more steps, more gaps)],
         the least floor of its choices), the entries applying where the choice gives that
         id that station; `_choice_floor` reads one choice's floor."""
         parts = [self._part(state, view, processing, part) for part in self.parts]
+        spare = self.spare
+        # (a spare item, the items below it)
+        above = [
+            (o, stack[:k])
+            for stack in state.stacks
+            for k, o in enumerate(stack)
+            if k and o in spare
+        ]
         floors = []
-        for ids in self.bindings:
+        for ids, part_of in zip(self.bindings, self.part_of, strict=True):
             total = gaps = fewer_steps = fewer_gaps = 0
+            for o, lower in above:
+                if o not in part_of and any(b in part_of and parts[part_of[b]][3] for b in lower):
+                    total += 3
+                    gaps += 1
             entries = []
             for i in ids:
-                steps, gap, entry = parts[i]
+                steps, gap, entry, _ = parts[i]
                 total += steps
                 gaps += gap
                 if entry is not None:
@@ -888,8 +910,9 @@ class _Floors:
             floors.append((total, gaps, entries, least))
         return floors
 
-    def _part(self, state, view, processing, part) -> tuple[int, int, tuple | None]:
-        """(steps, gap, how a station choice changes them or None) for one goal item."""
+    def _part(self, state, view, processing, part) -> tuple[int, int, tuple | None, bool]:
+        """(steps, gap, how a station choice changes them or None, whether it must be taken
+        from where it lies whatever the choice) for one goal item."""
         obj, bits, has_location, under, on_floor, fixed, station_kinds, cover = part[:8]
         pstation, placing, anchor = part[8:]
         kinds, where, below = self.kinds, view.where, view.below
@@ -897,21 +920,21 @@ class _Floors:
         here = where[obj]
         if here < 0:  # held
             if process:
-                return process + 1 + 3 * has_location, 0, None
-            return int(has_location), 0, None
+                return process + 1 + 3 * has_location, 0, None, False
+            return int(has_location), 0, None, False
         steps = 0
         if process:
             on_its_station = below[obj] == ON_STATION and kinds[here] == pstation
             steps = process + 3 * (not on_its_station) + 3 * has_location
             if on_its_station and not has_location:
-                return steps, 0, None
+                return steps, 0, None, False
         elif not has_location:
-            return 0, 0, None
+            return 0, 0, None, False
         bit = _STATION_BIT.get(kinds[here])
         stack = state.stacks[here]
         gap = int(not (bit is not None and len(stack) == 1 and bits & bit & ~state.flags[obj]))
         if process:
-            return steps, gap, None
+            return steps, gap, None, not on_its_station
         placed = (
             (under is None or below[obj] == under)
             and (not on_floor or below[obj] == ON_STATION)
@@ -920,10 +943,10 @@ class _Floors:
             and (not cover or cover <= set(stack[: stack.index(obj)]))
         )
         if placing is None:
-            return (0, 0, None) if placed else (3, gap, None)
+            return (0, 0, None, False) if placed else (3, gap, None, True)
         if placed and below[anchor] == ON_STATION and where[anchor] == here:
-            return 3, gap, (placing, here, -3, -gap)  # in place if the id is given `here`
-        return 3, gap, (placing, here, 3, 1)  # parked and brought back if it is
+            return 3, gap, (placing, here, -3, -gap), False  # in place if the id is given `here`
+        return 3, gap, (placing, here, 3, 1), True  # parked and brought back if it is
 
 
 def _choice_floor(least, choice) -> int:
