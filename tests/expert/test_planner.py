@@ -175,6 +175,16 @@ def test_the_bound_counts_the_puts_that_crossed_orders_force():
     assert planner.expanded < 1000
 
 
+def test_the_first_board_used_is_emptied_before_anything_is_cut():
+    # Three boards, each occupied (two by the dishes' top breads), and two lettuces to cut:
+    # whichever board takes the first lettuce, what lies on it leaves while both are uncut,
+    # so a top bread there is put down twice (the bound was 36 of 40 when it had to cover
+    # every lettuce waiting)
+    world = World.from_layout(generate_layout("two_lettuce_chicken_sandwich", 3))
+    assert AssemblyHeuristic(world)(world.initial) == 39
+    assert OptimalPlanner(world, AssemblyHeuristic(world)).distance(world.initial) == 40
+
+
 @pytest.mark.parametrize(
     "task",
     [

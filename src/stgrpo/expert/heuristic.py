@@ -17,9 +17,9 @@ take, then keeps the smallest count:
   right station, 3 steps to get there, then 3 more to reach its place in the dish;
 * processing needs the item alone on its station, so the cheapest station of that kind
   must first lose every item on it not counted yet (3 steps each), and a goal item there
-  with no processing left that must end above an item waiting for that processing (any
-  one when the station is the only one of its kind, every one otherwise) is put down
-  twice (3 more, and a second take);
+  with no processing left that must end above an item waiting for that processing is put
+  down twice (3 more, and a second take): the station the first waiting item is carried
+  onto is emptied before any of them is processed;
 * a goal item that must end clear is placed only if every goal item of its stack already
   lies below it; otherwise it is moved (6 steps when it stands on its own destination);
 * a goal item above one that must still be taken and must be in place before it (one it
@@ -653,15 +653,14 @@ class _Scenario:
         Processing needs the item alone on the station, so every item on the station used
         first must leave it before: each one not counted yet (not in `to_take`) costs a
         take, a carry out and a put. A goal item there with no processing of its own left
-        that must end above a pending item still unprocessed when it leaves cannot go to
-        its place yet: it is put down elsewhere and later taken, carried and put again, 3
-        more steps and a second take. With one station of the kind every pending item is
-        unprocessed then; with several, only the one processed there first is, so the item
-        must end above all of them. The cheapest station of the kind is taken; when it is
-        the only one, its items join `to_take`, since every plan must take them. `twice`:
+        that must end above a pending item cannot go to its place yet: on the station the
+        first pending item is carried onto, it leaves before any pending item is processed,
+        so it is put down elsewhere and later taken, carried and put again, 3 more steps and
+        a second take. The cheapest station of the kind is taken (any may be that first
+        one); when it is the only one, its items join `to_take`, since every plan must take
+        them. `twice`:
         the items counted as put down twice, which gains those counted here."""
         options = self.stations_of_kind.get(kind, [])
-        single = len(options) == 1
         goal_of, placed_after = self.goal_of, self.placed_after
         costs, doubles, doubled = [], [], []
         for station in options:
@@ -672,7 +671,7 @@ class _Scenario:
                 if entry is None or o in twice or (entry[0] and processing[o, entry[0]]):
                     continue  # its own processing puts it down elsewhere anyway
                 after = placed_after[o]
-                if not after.isdisjoint(pending) if single else pending <= after:
+                if not after.isdisjoint(pending):
                     double += 1
                     doubled.append(o)
             costs.append(sum(o not in to_take for o in stack) + double)
