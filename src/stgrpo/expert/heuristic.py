@@ -27,10 +27,11 @@ take, then keeps the smallest count:
   down before that one leaves, so it is taken, carried and put once more (3 steps; a
   held one is put, taken, carried and put: 4), the second carry's station unknown (it
   may be a move the extra-move count below needs);
-* so is one of two goal items whose orders cross: X goes straight to its station D,
-  where Y lies now and must leave first, while X lies where Y must go first (the floor
-  Y must lie on, or the only station of the processing Y waits for); a single arm puts
-  whichever it takes first down before the other's take (pairs sharing no item);
+* so is one of two goal items whose orders cross, each to be taken before the other's
+  next put (X lies above an item Y needs first, on the floor or the only processing
+  station that item needs first, or on Y's own station, and the other way round): a
+  single arm puts whichever it takes first down before the other's take (pairs sharing
+  no item);
 * a non-goal item above a misplaced goal item, above an item that must end clear, or on an
   item that must receive another goal item directly on top, must be taken, carried away
   and put (3 steps);
@@ -163,15 +164,16 @@ class AssemblyHeuristic:
         swap = _goal_symmetry(goal, self.station_vars) if symmetry else None
         self.bindings = []  # per binding: (goal objects, {station choice: scenario})
         bindings = _item_bindings(goal.variables, item_vars)
-        for binding in bindings:
+        placed_after = [_placed_after(self.items, binding) for binding in bindings]
+        for binding, after in zip(bindings, placed_after, strict=True):
             goal_objects = tuple(_object(g.term, binding) for g in self.items)
             kept = choices
             if swap:
                 kept = [
                     c for c in choices if not _swapped_below(swap, binding, self.station_vars, c)
                 ]
-            self.bindings.append((goal_objects, _Scenarios(self, binding, kept)))
-        self._floors = _Floors(self, bindings)
+            self.bindings.append((goal_objects, _Scenarios(self, binding, after, kept)))
+        self._floors = _Floors(self, bindings, placed_after)
         self._last_key = self._last_view = self._last_processing = None
         self._least, self._ranked, self._choice_lists = [], [], {}
         self._leader = None  # the scenario of the last value found
@@ -314,9 +316,9 @@ class AssemblyHeuristic:
 class _Scenarios:
     """One item binding's scenarios by station choice, each compiled when first asked for."""
 
-    def __init__(self, heuristic: AssemblyHeuristic, binding, choices):
+    def __init__(self, heuristic: AssemblyHeuristic, binding, placed_after, choices):
         self._heuristic, self._binding = heuristic, binding
-        self._placed_after = _placed_after(heuristic.items, binding)
+        self._placed_after = placed_after
         self._order, self._kept = tuple(choices), frozenset(choices)
         self._compiled: dict[tuple, _Scenario] = {}
 
@@ -393,6 +395,7 @@ class _Scenario:
                 g.process_station,
             )
         self.placed_after = placed_after  # the binding's, shared by its scenarios
+        self.floor_at = {station: obj for obj, station in self.floor}  # read by `_crossed`
         # a goal item that must end clear -> the goal items that must end below it
         self.must_cover = {
             obj: below
@@ -658,8 +661,8 @@ class _Scenario:
         so it is put down elsewhere and later taken, carried and put again, 3 more steps and
         a second take. The cheapest station of the kind is taken (any may be that first
         one); when it is the only one, its items join `to_take`, since every plan must take
-        them. `twice`:
-        the items counted as put down twice, which gains those counted here."""
+        them. `twice`: the items counted as put down twice, which gains those counted
+        here."""
         options = self.stations_of_kind.get(kind, [])
         goal_of, placed_after = self.goal_of, self.placed_after
         costs, doubles, doubled = [], [], []
@@ -703,7 +706,7 @@ class _Scenario:
         * Y is straight and X lies on Y's station (Y's put there waits for X's take)."""
         goal_of, kinds, placed_after = self.goal_of, self.world.station_kinds, self.placed_after
         pending_all = set().union(*to_process.values()) if to_process else set()
-        floors = {station: obj for obj, station in self.floor}
+        floors = self.floor_at
         items = []  # (item, straight, its station, what it precedes: finals, firsts)
         for here, stack in enumerate(state.stacks):
             kind = kinds[here]
@@ -824,20 +827,19 @@ class _Floors:
     the floor item of the station id placing it, not on the rest of the binding: each such
     part is counted once per state and summed per binding."""
 
-    def __init__(self, heuristic: AssemblyHeuristic, bindings):
+    def __init__(self, heuristic: AssemblyHeuristic, bindings, placed_after_of):
         self.kinds = heuristic.world.station_kinds
         index = {v: i for i, v in enumerate(heuristic.station_vars)}
         self.parts = []  # distinct goal-item parts (see `_part`)
         seen: dict[tuple, int] = {}
         self.bindings = []  # per binding: its part ids
         self.part_of = []  # per binding: goal object -> its part id
-        for binding in bindings:
+        for binding, placed_after in zip(bindings, placed_after_of, strict=True):
             floor_of = {
                 g.on_station.index: _object(g.term, binding)
                 for g in heuristic.items
                 if g.on_station is not None and g.on_station.is_variable
             }
-            placed_after = _placed_after(heuristic.items, binding)
             ids = []
             for g in heuristic.items:
                 obj = _object(g.term, binding)
@@ -865,14 +867,13 @@ class _Floors:
                 if ids[-1] == len(self.parts):
                     self.parts.append(part)
             self.bindings.append(tuple(ids))
-            self.part_of.append(
-                {part[0]: i for part, i in zip(map(self.parts.__getitem__, ids), ids, strict=True)}
-            )
+            self.part_of.append({self.parts[i][0]: i for i in ids})
         # items outside some binding's goal items: above a goal item that must move, one
         # of those is taken, carried off and put (3 steps and its first take's gap)
-        every = set(range(heuristic.world.n_items))
         self.spare = frozenset(
-            o for o in every if any(o not in part_of for part_of in self.part_of)
+            o
+            for o in range(heuristic.world.n_items)
+            if any(o not in part_of for part_of in self.part_of)
         )
 
     def least(self, state: State, view: View, processing) -> list[tuple[int, int, list, int]]:
