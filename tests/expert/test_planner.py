@@ -264,7 +264,9 @@ def every_count(heuristic: AssemblyHeuristic, state) -> list[tuple[int, int]]:
     }
     floors = heuristic._floors.least(state, view, processing)
     counts = []
-    for (goal_objects, scenarios), least in zip(heuristic.bindings, floors, strict=True):
+    assert len(floors) == len(heuristic.bindings)
+    for index, (goal_objects, scenarios) in enumerate(heuristic.bindings):
+        least = floors[index]
         for choice in heuristic._station_choices(view, goal_objects, scenarios):
             scenario = scenarios[choice]
             part = scenario._robot_free(state, view, processing, 1 << 30)

@@ -60,6 +60,8 @@ import itertools
 from collections import defaultdict
 from operator import itemgetter
 
+import numpy as np
+
 from stgrpo.kitchen.domain import BIT, COOKED, CUT, FRIED, ITEM_KINDS
 from stgrpo.kitchen.goal import ON_STATION, Literal, Term, View
 from stgrpo.kitchen.state import NOTHING, State
@@ -245,10 +247,12 @@ class AssemblyHeuristic:
             if binding_floor >= stop:
                 skipped.append(binding_floor)
                 break
-            for scenario, scenario_floor in self._choices(index):
+            scenarios = self.bindings[index][1]
+            for scenario_floor, choice in self._choices(index):
                 if scenario_floor >= stop:
                     skipped.append(scenario_floor)
                     break
+                scenario = scenarios[choice]  # compiled here, the first time it is counted
                 if scenario is not leader and count(scenario):
                     return best
         if not skipped:
@@ -266,22 +270,24 @@ class AssemblyHeuristic:
             (obj, bits): _processing_actions(cuts, state, bits, obj) for obj, bits in self.processed
         }
         self._least = self._floors.least(state, view, self._last_processing)
-        self._ranked = sorted((least[3], i) for i, least in enumerate(self._least))
+        least = self._least.least
+        order = np.argsort(least, kind="stable")  # lowest floor first, ties by index
+        self._ranked = list(zip(least[order].tolist(), order.tolist(), strict=True))
         self._last_key, self._last_view, self._choice_lists = key, view, {}
 
     def _choices(self, index: int) -> list:
-        """(scenario, floor) for binding `index`'s plausible station choices in the state
-        prepared, lowest floor first."""
+        """(floor, station choice) for binding `index`'s plausible station choices in the
+        state prepared, lowest floor first."""
         listed = self._choice_lists.get(index)
         if listed is None:
             goal_objects, scenarios = self.bindings[index]
             least = self._least[index]
             listed = sorted(
                 (
-                    (scenarios[choice], _choice_floor(least, choice))
+                    (_choice_floor(least, choice), choice)
                     for choice in self._station_choices(self._last_view, goal_objects, scenarios)
                 ),
-                key=itemgetter(1),
+                key=itemgetter(0),
             )
             self._choice_lists[index] = listed
         return listed
@@ -875,44 +881,111 @@ class _Floors:
             for o in range(heuristic.world.n_items)
             if any(o not in part_of for part_of in self.part_of)
         )
+        # the same as arrays, summed per state for all bindings at once: per binding its
+        # part ids, and per (binding, object) the object's part id (len(parts): none)
+        self._ids = np.array(self.bindings, dtype=np.intp).reshape(len(self.bindings), -1)
+        self._obj_part = np.full(
+            (len(self.bindings), heuristic.world.n_items), len(self.parts), dtype=np.intp
+        )
+        for row, part_of in zip(self._obj_part, self.part_of, strict=True):
+            for obj, part in part_of.items():
+                row[obj] = part
+        # per binding, the goal items that must lie directly on another and that other
+        on = [(g.term, g.below) for g in heuristic.items if g.below is not None]
+        self._on, self._under = (
+            np.array(
+                [[_object(pair[side], binding) for pair in on] for binding in bindings],
+                dtype=np.intp,
+            ).reshape(len(bindings), len(on))
+            for side in (0, 1)
+        )
+        # processing kinds with one station: what lies there leaves before any processing
+        self.single = {
+            kind: stations[0]
+            for kind, stations in heuristic.stations_of_kind.items()
+            if kind in _STATION_BIT and len(stations) == 1
+        }
+        # per (binding, goal object o, object b): b is among the goal items placed before o
+        self.goal_objects = frozenset(o for part_of in self.part_of for o in part_of)
+        n = heuristic.world.n_items
+        self._after = np.zeros((len(self.bindings), n, n), dtype=bool)
+        for row, placed_after in zip(self._after, placed_after_of, strict=True):
+            for obj, before in placed_after.items():
+                row[obj, list(before)] = True
 
-    def least(self, state: State, view: View, processing) -> list[tuple[int, int, list, int]]:
-        """Per binding: (steps, gaps, [(station id index, station, more steps, more gaps)],
-        the least floor of its choices), the entries applying where the choice gives that
-        id that station; `_choice_floor` reads one choice's floor."""
+    def least(self, state: State, view: View, processing) -> _FloorTable:
+        """Every binding's floor in `state` (see `_FloorTable`)."""
         parts = [self._part(state, view, processing, part) for part in self.parts]
-        spare = self.spare
-        # (a spare item, the items below it)
-        above = [
-            (o, stack[:k])
-            for stack in state.stacks
-            for k, o in enumerate(stack)
-            if k and o in spare
-        ]
-        floors = []
-        for ids, part_of in zip(self.bindings, self.part_of, strict=True):
-            total = gaps = fewer_steps = fewer_gaps = 0
-            for o, lower in above:
-                if o not in part_of and any(b in part_of and parts[part_of[b]][3] for b in lower):
-                    total += 3
-                    gaps += 1
-            entries = []
-            for i in ids:
-                steps, gap, entry, _ = parts[i]
-                total += steps
-                gaps += gap
-                if entry is not None:
-                    entries.append(entry)
-                    if entry[2] < 0:  # in place under one choice: the binding's best case
-                        fewer_steps += entry[2]
-                        fewer_gaps += entry[3]
-            least = total + fewer_steps + max(0, gaps + fewer_gaps - 1)
-            floors.append((total, gaps, entries, least))
-        return floors
+        # per part: steps, gap, what its best station choice takes off (steps, gaps), and
+        # whether it must move; one row more, of zeros, for "no part" in `_obj_part`
+        columns = np.zeros((len(parts) + 1, 7 + len(self.single)), dtype=np.int64)
+        single = {kind: 7 + j for j, kind in enumerate(self.single)}
+        for row, (steps, gap, entry, moves, plain, carry_to) in zip(columns, parts, strict=False):
+            row[0], row[1], row[4] = steps, gap, moves
+            if entry is not None and entry[2] < 0:  # in place under one choice
+                row[2], row[3] = entry[2], entry[3]
+            if plain:  # what a park adds to it: 6 steps and two gaps in all
+                row[5], row[6] = 6 - steps, 2 - gap
+            if carry_to in single:
+                row[single[carry_to]] = 1
+        sums = columns[self._ids].sum(axis=1)
+        total, gaps = sums[:, 0], sums[:, 1]
+        moves = columns[:, 4].astype(bool)
+        obj_part, after = self._obj_part, self._after
+        for stack in state.stacks:
+            for k in range(1, len(stack)):
+                o, lower = stack[k], stack[:k]
+                if o not in self.goal_objects:
+                    continue
+                # a goal item above one that must move and be in place before it is parked,
+                # whatever else lies between them
+                parked = (after[:, o, lower] & moves[obj_part[:, lower]]).any(axis=1)
+                part = obj_part[:, o]
+                total = total + columns[part, 5] * parked
+                gaps = gaps + columns[part, 6] * parked
+        if self.spare:
+            total, gaps = self._spare_items(state, view, columns, single, moves, total, gaps)
+        least = total + sums[:, 2] + np.maximum(0, gaps + sums[:, 3] - 1)
+        return _FloorTable(parts, self.bindings, total, gaps, least)
 
-    def _part(self, state, view, processing, part) -> tuple[int, int, tuple | None, bool]:
+    def _spare_items(self, state, view, columns, single, moves, total, gaps):
+        """`total` and `gaps` with the take, carry, put and gap of each spare item that some
+        binding must move out of the way, as the count charges it: one above a goal item
+        that must move or must receive another goal item directly on top, or one on the
+        only station of a kind that some goal item must be carried onto to be processed."""
+        spare, obj_part, none = self.spare, self._obj_part, len(self.parts)
+        # per (binding, object): a goal item that must move, or whose item on top is not there
+        blocking = moves[obj_part]
+        rows = np.arange(len(self.bindings))[:, None]
+        below = np.array(view.below, dtype=np.intp)
+        blocking[rows, self._under] |= below[self._on] != self._under
+        hits = {}
+        for stack in state.stacks:
+            for k in range(1, len(stack)):
+                if stack[k] in spare:
+                    o = stack[k]
+                    hits[o] = (obj_part[:, o] == none) & blocking[:, stack[:k]].any(axis=1)
+                    total = total + 3 * hits[o]
+                    gaps = gaps + hits[o]
+        for kind, station in self.single.items():
+            on_it = [o for o in state.stacks[station] if o in spare]
+            if not on_it:
+                continue
+            pending = columns[self._ids, single[kind]].any(axis=1)
+            for o in on_it:
+                hit = pending & (obj_part[:, o] == none)
+                if o in hits:
+                    hit &= ~hits[o]
+                total = total + 3 * hit
+                gaps = gaps + hit
+        return total, gaps
+
+    def _part(self, state, view, processing, part) -> tuple:
         """(steps, gap, how a station choice changes them or None, whether it must be taken
-        from where it lies whatever the choice) for one goal item."""
+        from where it lies whatever the choice, whether those are 0 or 3 steps and its gap
+        whatever the choice as for an item with no processing left, on a station, whose place
+        is the same for every choice, the station kind it must be carried onto to be
+        processed or None) for one goal item."""
         obj, bits, has_location, under, on_floor, fixed, station_kinds, cover = part[:8]
         pstation, placing, anchor = part[8:]
         kinds, where, below = self.kinds, view.where, view.below
@@ -920,21 +993,21 @@ class _Floors:
         here = where[obj]
         if here < 0:  # held
             if process:
-                return process + 1 + 3 * has_location, 0, None, False
-            return int(has_location), 0, None, False
+                return process + 1 + 3 * has_location, 0, None, False, False, pstation
+            return int(has_location), 0, None, False, False, None
         steps = 0
         if process:
             on_its_station = below[obj] == ON_STATION and kinds[here] == pstation
             steps = process + 3 * (not on_its_station) + 3 * has_location
             if on_its_station and not has_location:
-                return steps, 0, None, False
+                return steps, 0, None, False, False, None
         elif not has_location:
-            return 0, 0, None, False
+            return 0, 0, None, False, False, None
         bit = _STATION_BIT.get(kinds[here])
         stack = state.stacks[here]
         gap = int(not (bit is not None and len(stack) == 1 and bits & bit & ~state.flags[obj]))
         if process:
-            return steps, gap, None, not on_its_station
+            return steps, gap, None, not on_its_station, False, None if on_its_station else pstation
         placed = (
             (under is None or below[obj] == under)
             and (not on_floor or below[obj] == ON_STATION)
@@ -943,10 +1016,32 @@ class _Floors:
             and (not cover or cover <= set(stack[: stack.index(obj)]))
         )
         if placing is None:
-            return (0, 0, None, False) if placed else (3, gap, None, True)
+            return (0, 0, None, False, True, None) if placed else (3, gap, None, True, True, None)
         if placed and below[anchor] == ON_STATION and where[anchor] == here:
-            return 3, gap, (placing, here, -3, -gap), False  # in place if the id is given `here`
-        return 3, gap, (placing, here, 3, 1), True  # parked and brought back if it is
+            # in place if the id is given `here`
+            return 3, gap, (placing, here, -3, -gap), False, False, None
+        return 3, gap, (placing, here, 3, 1), True, False, None  # parked and brought back if it is
+
+
+class _FloorTable:
+    """One state's floors, per binding: `least[i]` is the least floor of binding i's
+    station choices (an array, for ranking them), and `table[i]` is (steps, gaps,
+    [(station id index, station, more steps, more gaps)], least floor), the entries
+    applying where a choice gives that id that station, as `_choice_floor` reads it."""
+
+    def __init__(self, parts, bindings, total, gaps, least):
+        self._parts, self._bindings = parts, bindings
+        self._total, self._gaps, self.least = total, gaps, least
+
+    def __len__(self) -> int:
+        return len(self._bindings)
+
+    def __getitem__(self, index: int) -> tuple[int, int, list, int]:
+        entries = [
+            self._parts[i][2] for i in self._bindings[index] if self._parts[i][2] is not None
+        ]
+        least = int(self.least[index])
+        return int(self._total[index]), int(self._gaps[index]), entries, least
 
 
 def _choice_floor(least, choice) -> int:
