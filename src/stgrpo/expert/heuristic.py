@@ -70,6 +70,8 @@ from stgrpo.kitchen.world import World
 _PROCESS_STATION = {COOKED: "stove", CUT: "board", FRIED: "fryer"}
 ELSEWHERE = -1  # a destination station not yet fixed: one that now holds no goal item
 IMPOSSIBLE = 1 << 20  # the cost of a station choice that no state can realise
+_RANKINGS_KEPT = 100_000  # station-choice rankings kept per heuristic (see `_choices`)
+_ARRAYS_FROM = 64  # bindings from which the floors are summed as arrays (see `_Floors`)
 _STATION_BIT = {station: bit for bit, station in _PROCESS_STATION.items()}
 
 
@@ -178,6 +180,7 @@ class AssemblyHeuristic:
         self._floors = _Floors(self, bindings, placed_after)
         self._last_key = self._last_view = self._last_processing = None
         self._least, self._ranked, self._choice_lists = [], [], {}
+        self._rankings: dict[tuple, list] = {}  # see `_choices`
         self._leader = None  # the scenario of the last value found
         # every (goal object, property bits) a scenario may ask about
         self.processed = sorted(
@@ -248,7 +251,9 @@ class AssemblyHeuristic:
                 skipped.append(binding_floor)
                 break
             scenarios = self.bindings[index][1]
-            for scenario_floor, choice in self._choices(index):
+            base, listed = self._choices(index)
+            for relative, choice in listed:
+                scenario_floor = base + relative
                 if scenario_floor >= stop:
                     skipped.append(scenario_floor)
                     break
@@ -270,41 +275,55 @@ class AssemblyHeuristic:
             (obj, bits): _processing_actions(cuts, state, bits, obj) for obj, bits in self.processed
         }
         self._least = self._floors.least(state, view, self._last_processing)
-        least = self._least.least
-        order = np.argsort(least, kind="stable")  # lowest floor first, ties by index
-        self._ranked = list(zip(least[order].tolist(), order.tolist(), strict=True))
+        self._ranked = self._least.ranked()
         self._last_key, self._last_view, self._choice_lists = key, view, {}
 
-    def _choices(self, index: int) -> list:
-        """(floor, station choice) for binding `index`'s plausible station choices in the
-        state prepared, lowest floor first."""
+    def _choices(self, index: int) -> tuple[int, list]:
+        """(base, [(floor - base, station choice)]) for binding `index`'s plausible station
+        choices in the state prepared, lowest floor first.
+
+        The ranking depends only on the options, the gaps and the floor entries, which
+        recur from state to state: it is kept per binding under those (at most
+        `_RANKINGS_KEPT` rankings, then they are listed afresh)."""
         listed = self._choice_lists.get(index)
         if listed is None:
             goal_objects, scenarios = self.bindings[index]
-            least = self._least[index]
-            listed = sorted(
-                (
-                    (_choice_floor(least, choice), choice)
-                    for choice in self._station_choices(self._last_view, goal_objects, scenarios)
-                ),
-                key=itemgetter(0),
-            )
-            self._choice_lists[index] = listed
+            total, gaps, entries, _ = self._least[index]
+            options = self._station_options(self._last_view, goal_objects)
+            key = (index, options, gaps, tuple(entries))
+            ranking = self._rankings.get(key)
+            if ranking is None:
+                if len(self._rankings) >= _RANKINGS_KEPT:
+                    self._rankings.clear()
+                relative = (0, gaps, entries, 0)  # `_choice_floor` is total + the rest
+                ranking = sorted(
+                    (
+                        (_choice_floor(relative, choice), choice)
+                        for choice in itertools.product(*options)
+                        if choice in scenarios
+                    ),
+                    key=itemgetter(0),
+                )
+                self._rankings[key] = ranking
+            listed = self._choice_lists[index] = (total, ranking)
         return listed
 
-    def _station_choices(self, view: View, goal_objects, scenarios):
-        """Plausible stations for the goal's station ids: where a goal item now stands on a
-        station of the right kind, or ELSEWHERE (a station holding no goal item)."""
-        if not self.station_vars:
-            return [()]
+    def _station_options(self, view: View, goal_objects) -> tuple[tuple[int, ...], ...]:
+        """Per station id, its plausible stations: where a goal item now stands on a station
+        of the right kind, or ELSEWHERE (a station holding no goal item)."""
         kinds = self.world.station_kinds
         where = view.where
         options = []
         for var in self.station_vars:
             kind = self.station_kind[var]
             seen = {where[o] for o in goal_objects if where[o] >= 0 and kinds[where[o]] == kind}
-            options.append([ELSEWHERE, *sorted(seen)])
-        # only compiled choices: their stations are distinct, and one of each swapped pair
+            options.append((ELSEWHERE, *sorted(seen)))
+        return tuple(options)
+
+    def _station_choices(self, view: View, goal_objects, scenarios) -> list[tuple[int, ...]]:
+        """The plausible station choices of one binding (see `_station_options`) that it
+        compiles: their stations are distinct, and one of each swapped pair."""
+        options = self._station_options(view, goal_objects)
         return [c for c in itertools.product(*options) if c in scenarios]
 
     def _distinct(self, choices) -> list[tuple[int, ...]]:
@@ -892,6 +911,10 @@ class _Floors:
                 row[obj] = part
         # per binding, the goal items that must lie directly on another and that other
         on = [(g.term, g.below) for g in heuristic.items if g.below is not None]
+        self.on_pairs = [
+            [(_object(a, binding), _object(u, binding)) for a, u in on] for binding in bindings
+        ]
+        self.placed_after_of = placed_after_of
         self._on, self._under = (
             np.array(
                 [[_object(pair[side], binding) for pair in on] for binding in bindings],
@@ -905,6 +928,7 @@ class _Floors:
             for kind, stations in heuristic.stations_of_kind.items()
             if kind in _STATION_BIT and len(stations) == 1
         }
+        self.kinds_single = list(self.single)
         # per (binding, goal object o, object b): b is among the goal items placed before o
         self.goal_objects = frozenset(o for part_of in self.part_of for o in part_of)
         n = heuristic.world.n_items
@@ -915,70 +939,146 @@ class _Floors:
 
     def least(self, state: State, view: View, processing) -> _FloorTable:
         """Every binding's floor in `state` (see `_FloorTable`)."""
+        parts, pairs = self.inputs(state, view, processing)
+        sums = self._as_arrays if len(self.bindings) >= _ARRAYS_FROM else self._per_binding
+        return _FloorTable(parts, self.bindings, *sums(state, view, parts, pairs))
+
+    def inputs(self, state: State, view: View, processing) -> tuple[list, list]:
+        """What both ways of summing the floors read: every part's value (see `_part`) and
+        (upper, lower) for every two items of one stack, grouped by the upper one."""
         parts = [self._part(state, view, processing, part) for part in self.parts]
-        # per part: steps, gap, what its best station choice takes off (steps, gaps), and
-        # whether it must move; one row more, of zeros, for "no part" in `_obj_part`
-        columns = np.zeros((len(parts) + 1, 7 + len(self.single)), dtype=np.int64)
-        single = {kind: 7 + j for j, kind in enumerate(self.single)}
-        for row, (steps, gap, entry, moves, plain, carry_to) in zip(columns, parts, strict=False):
-            row[0], row[1], row[4] = steps, gap, moves
-            if entry is not None and entry[2] < 0:  # in place under one choice
-                row[2], row[3] = entry[2], entry[3]
-            if plain:  # what a park adds to it: 6 steps and two gaps in all
-                row[5], row[6] = 6 - steps, 2 - gap
-            if carry_to in single:
-                row[single[carry_to]] = 1
+        pairs = [
+            (stack[k], b) for stack in state.stacks for k in range(1, len(stack)) for b in stack[:k]
+        ]
+        return parts, pairs
+
+    def _per_binding(self, state, view, parts, pairs) -> tuple[list, list, list]:
+        """(steps, gaps, least floor) per binding, binding by binding (few bindings)."""
+        below = view.below
+        single = [
+            (j, [o for o in state.stacks[station] if o in self.spare])
+            for j, station in enumerate(self.single.values())
+        ]
+        uppers: dict[int, list[int]] = defaultdict(list)
+        for o, b in pairs:
+            uppers[o].append(b)
+        totals, all_gaps, leasts = [], [], []
+        for ids, part_of, placed_after, on in zip(
+            self.bindings, self.part_of, self.placed_after_of, self.on_pairs, strict=True
+        ):
+            total = gaps = fewer_steps = fewer_gaps = 0
+            for i in ids:
+                steps, gap, entry, *_ = parts[i]
+                total += steps
+                gaps += gap
+                if entry is not None and entry[2] < 0:  # in place under one choice
+                    fewer_steps += entry[2]
+                    fewer_gaps += entry[3]
+
+            def moves(b, part_of=part_of):
+                return b in part_of and parts[part_of[b]][3]
+
+            free_top = {u for a, u in on if below[a] != u}
+            hits = set()
+            for o, lower in uppers.items():
+                if o in part_of:
+                    steps, gap, _, _, plain, _ = parts[part_of[o]]
+                    if plain and any(b in placed_after[o] and moves(b) for b in lower):
+                        total += 6 - steps  # parked: 6 steps and two gaps in all
+                        gaps += 2 - gap
+                elif o in self.spare and any(moves(b) or b in free_top for b in lower):
+                    hits.add(o)
+            for j, on_it in single:
+                if any(parts[i][5] == self.kinds_single[j] for i in ids):
+                    hits.update(o for o in on_it if o not in part_of)
+            total += 3 * len(hits)
+            gaps += len(hits)
+            totals.append(total)
+            all_gaps.append(gaps)
+            leasts.append(total + fewer_steps + max(0, gaps + fewer_gaps - 1))
+        return totals, all_gaps, leasts
+
+    def _as_arrays(self, state, view, parts, pairs):
+        """(steps, gaps, least floor) per binding, as arrays summed for all bindings at once
+        (many bindings): the same values as `_per_binding`."""
+        # Per part: steps, gap, what its best station choice takes off (steps, gaps), whether
+        # it must move, what a park adds to it (6 steps and two gaps in all), and per kind
+        # with one station whether it must be carried onto it; a last row of zeros stands
+        # for "no part" in `_obj_part`.
+        rows = []
+        for steps, gap, entry, moves, plain, carry_to in parts:
+            fewer = entry is not None and entry[2] < 0  # in place under one choice
+            rows.append(
+                [
+                    steps,
+                    gap,
+                    entry[2] if fewer else 0,
+                    entry[3] if fewer else 0,
+                    moves,
+                    6 - steps if plain else 0,
+                    2 - gap if plain else 0,
+                    *(carry_to == kind for kind in self.single),
+                ]
+            )
+        rows.append([0] * (7 + len(self.single)))
+        columns = np.array(rows, dtype=np.int64)
         sums = columns[self._ids].sum(axis=1)
         total, gaps = sums[:, 0], sums[:, 1]
         moves = columns[:, 4].astype(bool)
-        obj_part, after = self._obj_part, self._after
-        for stack in state.stacks:
-            for k in range(1, len(stack)):
-                o, lower = stack[k], stack[:k]
-                if o not in self.goal_objects:
-                    continue
-                # a goal item above one that must move and be in place before it is parked,
-                # whatever else lies between them
-                parked = (after[:, o, lower] & moves[obj_part[:, lower]]).any(axis=1)
-                part = obj_part[:, o]
-                total = total + columns[part, 5] * parked
-                gaps = gaps + columns[part, 6] * parked
+        parked = [(o, b) for o, b in pairs if o in self.goal_objects]
+        if parked:
+            # a goal item above one that must move and be in place before it is parked,
+            # whatever lies between them
+            lower = [b for _, b in parked]
+            upper, hit = self._any_below(
+                parked,
+                self._after[:, [o for o, _ in parked], lower] & moves[self._obj_part[:, lower]],
+            )
+            part = self._obj_part[:, upper]
+            total = total + (columns[part, 5] * hit).sum(axis=1)
+            gaps = gaps + (columns[part, 6] * hit).sum(axis=1)
         if self.spare:
-            total, gaps = self._spare_items(state, view, columns, single, moves, total, gaps)
-        least = total + sums[:, 2] + np.maximum(0, gaps + sums[:, 3] - 1)
-        return _FloorTable(parts, self.bindings, total, gaps, least)
+            extra = self._spare_items(state, view, columns, moves, pairs)
+            total, gaps = total + 3 * extra, gaps + extra
+        return total, gaps, total + sums[:, 2] + np.maximum(0, gaps + sums[:, 3] - 1)
 
-    def _spare_items(self, state, view, columns, single, moves, total, gaps):
-        """`total` and `gaps` with the take, carry, put and gap of each spare item that some
-        binding must move out of the way, as the count charges it: one above a goal item
-        that must move or must receive another goal item directly on top, or one on the
-        only station of a kind that some goal item must be carried onto to be processed."""
+    @staticmethod
+    def _any_below(pairs, per_pair):
+        """(the upper items of `pairs`, per binding and upper item whether `per_pair` holds
+        for some pair of it): `pairs` come grouped by their upper item."""
+        starts = [i for i, (o, _) in enumerate(pairs) if i == 0 or pairs[i - 1][0] != o]
+        return [pairs[i][0] for i in starts], np.logical_or.reduceat(per_pair, starts, axis=1)
+
+    def _spare_items(self, state, view, columns, moves, pairs):
+        """Per binding, the spare items it must move out of the way, each a take, carry, put
+        and gap in its count: one above a goal item that must move or must receive another
+        goal item directly on top, or one on the only station of a kind that some goal item
+        must be carried onto to be processed."""
         spare, obj_part, none = self.spare, self._obj_part, len(self.parts)
-        # per (binding, object): a goal item that must move, or whose item on top is not there
-        blocking = moves[obj_part]
-        rows = np.arange(len(self.bindings))[:, None]
-        below = np.array(view.below, dtype=np.intp)
-        blocking[rows, self._under] |= below[self._on] != self._under
-        hits = {}
-        for stack in state.stacks:
-            for k in range(1, len(stack)):
-                if stack[k] in spare:
-                    o = stack[k]
-                    hits[o] = (obj_part[:, o] == none) & blocking[:, stack[:k]].any(axis=1)
-                    total = total + 3 * hits[o]
-                    gaps = gaps + hits[o]
-        for kind, station in self.single.items():
+        extra = np.zeros(len(self.bindings), dtype=np.int64)
+        hits = {}  # spare item -> per binding, whether it is counted above
+        spare_pairs = [(o, b) for o, b in pairs if o in spare]
+        if spare_pairs:
+            # per (binding, object): a goal item that must move, or whose item on top is not there
+            blocking = moves[obj_part]
+            rows = np.arange(len(self.bindings))[:, None]
+            below = np.array(view.below, dtype=np.intp)
+            blocking[rows, self._under] |= below[self._on] != self._under
+            upper, hit = self._any_below(spare_pairs, blocking[:, [b for _, b in spare_pairs]])
+            hit &= obj_part[:, upper] == none
+            extra += hit.sum(axis=1)
+            hits = {o: hit[:, i] for i, o in enumerate(upper)}
+        for j, station in enumerate(self.single.values()):
             on_it = [o for o in state.stacks[station] if o in spare]
             if not on_it:
                 continue
-            pending = columns[self._ids, single[kind]].any(axis=1)
+            pending = columns[self._ids, 7 + j].any(axis=1)
             for o in on_it:
                 hit = pending & (obj_part[:, o] == none)
                 if o in hits:
                     hit &= ~hits[o]
-                total = total + 3 * hit
-                gaps = gaps + hit
-        return total, gaps
+                extra += hit
+        return extra
 
     def _part(self, state, view, processing, part) -> tuple:
         """(steps, gap, how a station choice changes them or None, whether it must be taken
@@ -1035,6 +1135,14 @@ class _FloorTable:
 
     def __len__(self) -> int:
         return len(self._bindings)
+
+    def ranked(self) -> list[tuple[int, int]]:
+        """(least floor, binding index) for every binding, lowest first, ties by index."""
+        least = self.least
+        if isinstance(least, list):
+            return sorted((value, i) for i, value in enumerate(least))
+        order = np.argsort(least, kind="stable")
+        return list(zip(least[order].tolist(), order.tolist(), strict=True))
 
     def __getitem__(self, index: int) -> tuple[int, int, list, int]:
         entries = [

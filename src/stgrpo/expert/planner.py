@@ -122,9 +122,11 @@ class OptimalPlanner:
         known = self._exact.get(state)
         if known is not None:
             return known
-        if self.world.goal_reached(state):
-            return 0
         floor = max(floor, self._lower.get(state, 0))
+        # a state at least one step from the goal is not a goal: the check (a search over
+        # the goal's bindings) is left to the states whose bound allows it
+        if floor <= 0 and self.world.goal_reached(state):
+            return 0
         return max(self._estimate(state, floor, cap), floor)
 
     def _estimate(self, state: State, floor: int, cap: int | None) -> int:
@@ -164,8 +166,8 @@ class OptimalPlanner:
             if g > best_g[state] or state in closed:
                 continue  # stale entry
             rest = self._exact.get(state)
-            if rest is None and self.world.goal_reached(state):
-                rest = 0
+            if rest is None and bound[state] == 0 and self.world.goal_reached(state):
+                rest = 0  # (a goal's bound is 0, and a bound above 0 rules the goal out)
             if rest is not None:  # its f is exact and no queued f is smaller: minimal
                 found = (g + rest, state)
                 break
