@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 from stgrpo.kitchen import KitchenEnv, World
-from stgrpo.kitchen.rules import valid_actions
+from stgrpo.kitchen.rules import _advance_timers, apply, valid_actions
 from stgrpo.kitchen.text import ActionVocabulary
 
 from .conftest import Driver, make_layout
@@ -175,3 +177,34 @@ def test_every_valid_action_string_parses_back(two_stoves):
     vocabulary = ActionVocabulary(world)
     for action in valid_actions(world, world.initial):
         assert vocabulary.parse(vocabulary.text(action)) == action
+
+
+def test_a_step_that_leaves_every_timer_idle_skips_the_timer_update_with_the_same_successor():
+    # a cut lettuce keeps a "fryable" timer that never fires, and `apply` skips the timer
+    # pass when every timer is idle like that: along a random walk through cutting, frying
+    # and cooking, every successor must be the full pass's
+    layout = make_layout(
+        stations=[("board", 0, 1), ("table", 1, 1), ("fryer", 2, 1), ("stove", 1, 0)],
+        items=[
+            ("lettuce", 0, 1, 0, "iscuttable"),
+            ("potato", 1, 1, 0, "iscuttable", "isfryableifcut"),
+            ("patty", 1, 1, 1, "iscookable"),
+        ],
+        robot=(0, 2, 0, -1),
+        goal="isfried(potato#1)",
+        config={"num_cuts": {"lettuce": 2, "potato": 2}, "fry_time": {"default": 2}},
+        width=3,
+        height=3,
+    )
+    world = World.from_layout(layout)
+    rng, state, skipped = random.Random(0), world.initial, 0
+    for _ in range(3000):
+        for action in valid_actions(world, state):
+            full = apply(world, state, action)
+            flags, timers = _advance_timers(world, full.stacks, state.flags, state.timers, action)
+            assert full == full._replace(flags=flags, timers=timers)
+            skipped += (
+                action.kind not in ("cook", "cut", "fry") and full.timers == state.timers != ()
+            )
+        state = apply(world, state, rng.choice(valid_actions(world, state)))
+    assert skipped > 100  # the walk met idle timers often

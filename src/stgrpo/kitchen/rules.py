@@ -84,9 +84,23 @@ def apply(world: World, state: State, action: Action) -> State:
             held, new_stack = a, stacks[here][:-1]
         stacks = (*stacks[:here], new_stack, *stacks[here + 1 :])
     flags, timers = state.flags, state.timers
-    if kind in _PROCESS or timers:
+    if kind in _PROCESS or not all(_idle(t, flags) for t in timers):
         flags, timers = _advance_timers(world, stacks, flags, timers, action)
     return State(robot, held, stacks, flags, timers)
+
+
+def _idle(timer: Timer, flags) -> bool:
+    """Whether a passive update leaves `timer` and the flags as they are: a cut timer (it
+    counts only when cut), or a "fryable" one whose item will not become fryable now and is
+    not fryable (a cut lettuce's lasts forever and changes nothing)."""
+    if timer.done:
+        return False  # it is removed
+    if timer.kind == "cut":
+        return True
+    if timer.kind == "fryable":
+        f = flags[timer.item]
+        return not (f & FRYABLE_IF_CUT and f & CUT) and not f & FRYABLE
+    return False
 
 
 def _advance_timers(world, stacks, flags, timers, action):
