@@ -41,10 +41,10 @@ take, then keeps the smallest count:
   to take is at the robot's station (the larger of these two counts is added).
 
 * the first take of every item some plan must take needs an action just before it that
-  none of the above counts (a move with empty hands, a wait), unless it may follow that
-  item's own counted cutting, cooking or frying, or is the plan's first action (a take
-  of a top item at the robot's station); so does the second take of every item put down
-  twice;
+  none of the above counts (a move with empty hands, a wait), unless it is the plan's
+  first action (a take of a top item at the robot's station); one taken right after its
+  own cutting, cooking or frying needs that action before its first processing step
+  instead; so does the second take of every item put down twice;
 * separately, a goal item still to cook or fry needs its timer's remaining ticks, one per
   step, then 3 steps to its place: the bound is the larger of the two.
 
@@ -773,38 +773,23 @@ class _Scenario:
         return crossed
 
     def _first_take_gaps(self, state: State, where, to_take: set[int]) -> tuple[int, set[int]]:
-        """Uncounted actions the first takes force: one before each item's first take, and
-        the stations whose top item is one of those counted.
+        """Uncounted actions the first takes force: one for each item some plan must take,
+        and the stations whose top item is one of them.
 
         The first take of an item on a station needs empty hands there, so the action just
-        before it is a move with empty hands or a wait (neither counted above), or the cut,
-        cook or fry of that same item alone on its station, or nothing (the plan's first
-        action, at the robot's station). A put cannot precede it (it would put that item,
-        which is not held) and every counted move carries something. So each item some plan
-        must take gets a distinct uncounted action, less those that may follow a counted
-        processing step (a goal item alone on a station of a kind it still needs) and one for
-        the start, when the plan's first action is such a take: of a top item at the robot's
-        station. A first action that takes any other item is one no count includes (an item
-        no plan must take), or the take before the processing of an item whose gap was left
-        out, which must then be put back onto a station of that kind: an uncounted take and
-        put, more than the gap."""
-        kinds, goal_of = self.world.station_kinds, self.goal_of
-        stacks, flags = state.stacks, state.flags
-        gaps, tops = 0, set()
-        for obj in to_take:
-            here = where[obj]
-            bit = _STATION_BIT.get(kinds[here])
-            stack = stacks[here]
-            if not (
-                bit is not None
-                and len(stack) == 1
-                and obj in goal_of
-                and goal_of[obj][0] & bit & ~flags[obj]
-            ):
-                gaps += 1
-                if stack[-1] == obj:
-                    tops.add(here)
-        return gaps, tops  # one less when the plan starts with a take (`_with_robot` decides)
+        before it is a move with empty hands or a wait (neither counted above), the item's
+        own cut, cook or fry, or nothing (the plan's first action, at the robot's station): a
+        put cannot precede it (it would put that item, which is not held) and every counted
+        move carries something. An item taken right after its own processing lies alone on
+        that station from its first processing step on, and that step needs empty hands
+        there too: unless a plan puts it there (after a take of its own), the action before
+        that step is again a move with empty hands, a wait or nothing. So each item some
+        plan must take gets a distinct uncounted action, just before its first take or its
+        first processing step, less one for the start when the plan begins with such a take
+        or step: at the robot's station, of its top item. A plan that begins by taking any
+        other item begins with an action no count includes."""
+        stacks = state.stacks
+        return len(to_take), {where[o] for o in to_take if stacks[where[o]][-1] == o}
 
     def _timer_bound(self, state: State, where, kinds) -> int:
         """Steps a goal item's cooking or frying still forces on its own: every step ticks a
@@ -893,6 +878,26 @@ class _Floors:
                     self.parts.append(part)
             self.bindings.append(tuple(ids))
             self.part_of.append({self.parts[i][0]: i for i in ids})
+        # each part's item-level key (what `_item` reads) and the rest (what `_part` reads)
+        item_ids: dict[tuple, int] = {}
+        self._relations = []
+        for (
+            obj,
+            bits,
+            has_location,
+            under,
+            on_floor,
+            fixed,
+            kinds,
+            cover,
+            pstation,
+            placing,
+            anchor,
+        ) in self.parts:
+            key = (obj, bits, has_location, on_floor, fixed, kinds, pstation)
+            index = item_ids.setdefault(key, len(item_ids))
+            self._relations.append((index, (obj, under, cover, placing, anchor)))
+        self._items = list(item_ids)
         # items outside some binding's goal items: above a goal item that must move, one
         # of those is taken, carried off and put (3 steps and its first take's gap)
         self.spare = frozenset(
@@ -929,6 +934,10 @@ class _Floors:
             if kind in _STATION_BIT and len(stations) == 1
         }
         self.kinds_single = list(self.single)
+        # `_columns`' rows: part value -> row, row 0 all zeros ("no part")
+        self._row_of: dict[tuple, int] = {}
+        self._rows = [[0] * (7 + len(self.single))]
+        self._table = None
         # per (binding, goal object o, object b): b is among the goal items placed before o
         self.goal_objects = frozenset(o for part_of in self.part_of for o in part_of)
         n = heuristic.world.n_items
@@ -946,7 +955,8 @@ class _Floors:
     def inputs(self, state: State, view: View, processing) -> tuple[list, list]:
         """What both ways of summing the floors read: every part's value (see `_part`) and
         (upper, lower) for every two items of one stack, grouped by the upper one."""
-        parts = [self._part(state, view, processing, part) for part in self.parts]
+        items = [self._item(state, view, processing, item) for item in self._items]
+        parts = [self._part(state, view, items[i], relations) for i, relations in self._relations]
         pairs = [
             (stack[k], b) for stack in state.stacks for k in range(1, len(stack)) for b in stack[:k]
         ]
@@ -1005,23 +1015,7 @@ class _Floors:
         # it must move, what a park adds to it (6 steps and two gaps in all), and per kind
         # with one station whether it must be carried onto it; a last row of zeros stands
         # for "no part" in `_obj_part`.
-        rows = []
-        for steps, gap, entry, moves, plain, carry_to in parts:
-            fewer = entry is not None and entry[2] < 0  # in place under one choice
-            rows.append(
-                [
-                    steps,
-                    gap,
-                    entry[2] if fewer else 0,
-                    entry[3] if fewer else 0,
-                    moves,
-                    6 - steps if plain else 0,
-                    2 - gap if plain else 0,
-                    *(carry_to == kind for kind in self.single),
-                ]
-            )
-        rows.append([0] * (7 + len(self.single)))
-        columns = np.array(rows, dtype=np.int64)
+        columns = self._columns(parts)
         sums = columns[self._ids].sum(axis=1)
         total, gaps = sums[:, 0], sums[:, 1]
         moves = columns[:, 4].astype(bool)
@@ -1041,6 +1035,38 @@ class _Floors:
             extra = self._spare_items(state, view, columns, moves, pairs)
             total, gaps = total + 3 * extra, gaps + extra
         return total, gaps, total + sums[:, 2] + np.maximum(0, gaps + sums[:, 3] - 1)
+
+    def _columns(self, parts) -> np.ndarray:
+        """`_as_arrays`'s table of the parts' values, one row per part and a last row of
+        zeros. The few distinct values recur from state to state: each one's row is made
+        once."""
+        index = self._row_of
+        ids = []
+        for value in parts:
+            row = index.get(value)
+            if row is None:
+                row = index[value] = len(self._rows)
+                self._rows.append(self._row(value))
+                self._table = None
+            ids.append(row)
+        ids.append(0)
+        if self._table is None:
+            self._table = np.array(self._rows, dtype=np.int64)
+        return self._table[ids]
+
+    def _row(self, value) -> list[int]:
+        steps, gap, entry, moves, plain, carry_to = value
+        fewer = entry is not None and entry[2] < 0  # in place under one choice
+        return [
+            steps,
+            gap,
+            entry[2] if fewer else 0,
+            entry[3] if fewer else 0,
+            moves,
+            6 - steps if plain else 0,
+            2 - gap if plain else 0,
+            *(carry_to == kind for kind in self.single),
+        ]
 
     @staticmethod
     def _any_below(pairs, per_pair):
@@ -1080,14 +1106,11 @@ class _Floors:
                 extra += hit
         return extra
 
-    def _part(self, state, view, processing, part) -> tuple:
-        """(steps, gap, how a station choice changes them or None, whether it must be taken
-        from where it lies whatever the choice, whether those are 0 or 3 steps and its gap
-        whatever the choice as for an item with no processing left, on a station, whose place
-        is the same for every choice, the station kind it must be carried onto to be
-        processed or None) for one goal item."""
-        obj, bits, has_location, under, on_floor, fixed, station_kinds, cover = part[:8]
-        pstation, placing, anchor = part[8:]
+    def _item(self, state, view, processing, item) -> tuple:
+        """A goal item's part as far as it does not depend on the items it must lie on or
+        cover or on its station id: the whole part (see `_part`) where those do not matter,
+        else (its station, its gap, whether the station literals of its own hold)."""
+        obj, bits, has_location, on_floor, fixed, station_kinds, pstation = item
         kinds, where, below = self.kinds, view.where, view.below
         process = bits and processing[obj, bits]
         here = where[obj]
@@ -1103,21 +1126,34 @@ class _Floors:
                 return steps, 0, None, False, False, None
         elif not has_location:
             return 0, 0, None, False, False, None
-        bit = _STATION_BIT.get(kinds[here])
-        stack = state.stacks[here]
-        gap = int(not (bit is not None and len(stack) == 1 and bits & bit & ~state.flags[obj]))
+        gap = 1  # before its first take or processing step (see `_first_take_gaps`)
         if process:
             return steps, gap, None, not on_its_station, False, None if on_its_station else pstation
-        placed = (
-            (under is None or below[obj] == under)
-            and (not on_floor or below[obj] == ON_STATION)
+        own = (
+            (not on_floor or below[obj] == ON_STATION)
             and (not fixed or all(here == s for s in fixed))
             and (not station_kinds or all(kinds[here] == k for k in station_kinds))
-            and (not cover or cover <= set(stack[: stack.index(obj)]))
         )
+        return here, gap, own
+
+    def _part(self, state, view, item, relations) -> tuple:
+        """(steps, gap, how a station choice changes them or None, whether it must be taken
+        from where it lies whatever the choice, whether those are 0 or 3 steps and its gap
+        whatever the choice as for an item with no processing left, on a station, whose place
+        is the same for every choice, the station kind it must be carried onto to be
+        processed or None) for one goal item, from its `_item` value."""
+        if len(item) == 6:
+            return item
+        here, gap, placed = item
+        obj, under, cover, placing, anchor = relations
+        below = view.below
+        if placed and cover:
+            stack = state.stacks[here]
+            placed = cover <= set(stack[: stack.index(obj)])
+        placed = placed and (under is None or below[obj] == under)
         if placing is None:
             return (0, 0, None, False, True, None) if placed else (3, gap, None, True, True, None)
-        if placed and below[anchor] == ON_STATION and where[anchor] == here:
+        if placed and below[anchor] == ON_STATION and view.where[anchor] == here:
             # in place if the id is given `here`
             return 3, gap, (placing, here, -3, -gap), False, False, None
         return 3, gap, (placing, here, 3, 1), True, False, None  # parked and brought back if it is
