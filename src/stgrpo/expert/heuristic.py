@@ -44,7 +44,9 @@ take, then keeps the smallest count:
   none of the above counts (a move with empty hands, a wait), unless it is the plan's
   first action (a take of a top item at the robot's station); one taken right after its
   own cutting, cooking or frying needs that action before its first processing step
-  instead; so does the second take of every item put down twice;
+  instead; so does the second take of every item put down twice, and the take of an
+  item still to Cook or Fry (a timer of 2 ticks or more) off its station, which waits
+  for the timer;
 * separately, a goal item still to cook or fry needs its timer's remaining ticks, one per
   step, then 3 steps to its place: the bound is the larger of the two.
 
@@ -657,7 +659,7 @@ class _Scenario:
             carried_in,
             carried_out,
             credit,
-            gaps + len(retaken) + second_takes,
+            gaps + len(retaken) + second_takes + self._takes_after_timers(state),
             {where[o] for o in to_take},
             self._timer_bound(state, where, kinds),
             held_pstation,
@@ -790,6 +792,23 @@ class _Scenario:
         other item begins with an action no count includes."""
         stacks = state.stacks
         return len(to_take), {where[o] for o in to_take if stacks[where[o]][-1] == o}
+
+    def _takes_after_timers(self, state: State) -> int:
+        """Goal items still to Cook or Fry (not started) that must then be taken to their
+        place: the take waits for the timer, so the action just before it is not the Cook
+        or Fry step (whose own tick finishes only a 1-tick timer) but a move with empty
+        hands or a wait, as for a first take; one such uncounted action each."""
+        timers, flags, later = state.timers, state.flags, 0
+        for obj, timed_bits, _, after in self.timed:
+            missing = timed_bits & ~flags[obj]
+            if not (after and missing):
+                continue
+            bit = FRIED if missing & FRIED else COOKED  # frying is the later step
+            kind = "fry" if bit == FRIED else "cook"
+            ticks = self.world.fry_ticks[obj] if bit == FRIED else self.world.cook_ticks[obj]
+            started = any(t.item == obj and t.kind == kind and not t.done for t in timers)
+            later += ticks > 1 and not started
+        return later
 
     def _timer_bound(self, state: State, where, kinds) -> int:
         """Steps a goal item's cooking or frying still forces on its own: every step ticks a
