@@ -175,6 +175,24 @@ def test_the_bound_counts_the_puts_that_crossed_orders_force():
     assert planner.expanded < 1000
 
 
+def test_a_first_cut_needs_an_uncounted_action_before_it_as_a_first_take_does():
+    # A lettuce lies alone on a board: it may be taken right after its last cut, but its
+    # first cut needs empty hands there, after a move or a wait no count includes. Without
+    # that gap the start's bound was 35 and the plans expanded 6,908 states.
+    world = World.from_layout(generate_layout("two_lettuce_chicken_sandwich", 5))
+    planner = OptimalPlanner(world, AssemblyHeuristic(world))
+    assert AssemblyHeuristic(world)(world.initial) == planner.distance(world.initial) == 36
+    assert planner.expanded < 1000
+
+
+def test_a_take_that_waits_for_a_timer_needs_an_uncounted_action_before_it():
+    # The patty must be cooked (4 ticks) and then taken to the bun: that take cannot follow
+    # its Cook step, so a move or a wait comes before it. Without it the bound was 11.
+    world = World.from_layout(generate_layout("burger", 0))
+    assert AssemblyHeuristic(world)(world.initial) == 12
+    assert OptimalPlanner(world, AssemblyHeuristic(world)).distance(world.initial) == 12
+
+
 def test_the_first_board_used_is_emptied_before_anything_is_cut():
     # Three boards, each occupied (two by the dishes' top breads), and two lettuces to cut:
     # whichever board takes the first lettuce, what lies on it leaves while both are uncut,
