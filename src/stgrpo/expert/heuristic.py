@@ -169,15 +169,15 @@ class AssemblyHeuristic:
         # smaller of the two is kept.
         swap = _goal_symmetry(goal, self.station_vars) if symmetry else None
         self.bindings = []  # per binding: (goal objects, {station choice: scenario})
-        bindings = _item_bindings(goal.variables, item_vars)
+        bindings, kept_choices = [], []
+        for binding in _item_bindings(goal.variables, item_vars):
+            kept = _kept_choices(swap, binding, self.station_vars, choices) if swap else choices
+            if kept:  # a binding whose every choice has its twin kept counts nothing
+                bindings.append(binding)
+                kept_choices.append(kept)
         placed_after = [_placed_after(self.items, binding) for binding in bindings]
-        for binding, after in zip(bindings, placed_after, strict=True):
+        for binding, after, kept in zip(bindings, placed_after, kept_choices, strict=True):
             goal_objects = tuple(_object(g.term, binding) for g in self.items)
-            kept = choices
-            if swap:
-                kept = [
-                    c for c in choices if not _swapped_below(swap, binding, self.station_vars, c)
-                ]
             self.bindings.append((goal_objects, _Scenarios(self, binding, after, kept)))
         self._floors = _Floors(self, bindings, placed_after)
         self._last_key = self._last_view = self._last_processing = None
@@ -1308,11 +1308,20 @@ def _goal_symmetry(goal, station_vars: list[int]) -> dict[int, int] | None:
     return extend({a: b, b: a}, others)
 
 
-def _swapped_below(swap: dict[int, int], binding, station_vars, choice) -> bool:
-    """Whether the (binding, choice) that `swap` maps this one to has the smaller key (the
-    one of the pair that is kept)."""
-    stations = dict(zip(station_vars, choice, strict=True))
-    return _swapped_key(swap, binding, stations) < _key(binding, stations)
+def _kept_choices(swap: dict[int, int], binding, station_vars, choices) -> list:
+    """The choices whose (binding, choice) has a key no larger than the one `swap` maps it
+    to (one of each swapped pair is kept). Keys compare by binding first, so the choice
+    decides only for a binding that the swap maps onto itself."""
+    own = tuple(sorted(binding.items()))
+    swapped = tuple(sorted((v, binding[swap[v]]) for v in binding))
+    if own != swapped:
+        return list(choices) if own < swapped else []
+    kept = []
+    for choice in choices:
+        stations = dict(zip(station_vars, choice, strict=True))
+        if not _swapped_key(swap, binding, stations) < _key(binding, stations):
+            kept.append(choice)
+    return kept
 
 
 def _key(binding: dict[int, int], stations: dict[int, int]) -> tuple:
