@@ -991,6 +991,7 @@ class _Floors:
         uppers: dict[int, list[int]] = defaultdict(list)
         for o, b in pairs:
             uppers[o].append(b)
+        held, placed = state.held, [b for stack in state.stacks for b in stack]
         totals, all_gaps, leasts = [], [], []
         for ids, part_of, placed_after, on in zip(
             self.bindings, self.part_of, self.placed_after_of, self.on_pairs, strict=True
@@ -1011,12 +1012,17 @@ class _Floors:
             hits = set()
             for o, lower in uppers.items():
                 if o in part_of:
-                    steps, gap, _, _, plain, _ = parts[part_of[o]]
-                    if plain and any(b in placed_after[o] and moves(b) for b in lower):
-                        total += 6 - steps  # parked: 6 steps and two gaps in all
-                        gaps += 2 - gap
+                    park = parts[part_of[o]][4]
+                    if park and any(b in placed_after[o] and moves(b) for b in lower):
+                        total += park[0]
+                        gaps += park[1]
                 elif o in self.spare and any(moves(b) or b in free_top for b in lower):
                     hits.add(o)
+            if held in part_of:  # a held goal item is parked as one above those it waits for
+                park = parts[part_of[held]][4]
+                if park and any(b in placed_after[held] and moves(b) for b in placed):
+                    total += park[0]
+                    gaps += park[1]
             for j, on_it in single:
                 if any(parts[i][5] == self.kinds_single[j] for i in ids):
                     hits.update(o for o in on_it if o not in part_of)
@@ -1039,6 +1045,8 @@ class _Floors:
         total, gaps = sums[:, 0], sums[:, 1]
         moves = columns[:, 4].astype(bool)
         parked = [(o, b) for o, b in pairs if o in self.goal_objects]
+        if state.held in self.goal_objects:  # parked as one above those it waits for
+            parked += [(state.held, b) for stack in state.stacks for b in stack]
         if parked:
             # a goal item above one that must move and be in place before it is parked,
             # whatever lies between them
@@ -1074,7 +1082,7 @@ class _Floors:
         return self._table[ids]
 
     def _row(self, value) -> list[int]:
-        steps, gap, entry, moves, plain, carry_to = value
+        steps, gap, entry, moves, park, carry_to = value
         fewer = entry is not None and entry[2] < 0  # in place under one choice
         return [
             steps,
@@ -1082,8 +1090,7 @@ class _Floors:
             entry[2] if fewer else 0,
             entry[3] if fewer else 0,
             moves,
-            6 - steps if plain else 0,
-            2 - gap if plain else 0,
+            *(park or (0, 0)),
             *(carry_to == kind for kind in self.single),
         ]
 
@@ -1135,19 +1142,20 @@ class _Floors:
         here = where[obj]
         if here < 0:  # held
             if process:
-                return process + 1 + 3 * has_location, 0, None, False, False, pstation
-            return int(has_location), 0, None, False, False, None
+                return process + 1 + 3 * has_location, 0, None, False, None, pstation
+            # parked: put down, later taken, carried and put (3 more steps and a second take)
+            return int(has_location), 0, None, False, (3, 1) if has_location else None, None
         steps = 0
         if process:
             on_its_station = below[obj] == ON_STATION and kinds[here] == pstation
             steps = process + 3 * (not on_its_station) + 3 * has_location
             if on_its_station and not has_location:
-                return steps, 0, None, False, False, None
+                return steps, 0, None, False, None, None
         elif not has_location:
-            return 0, 0, None, False, False, None
+            return 0, 0, None, False, None, None
         gap = 1  # before its first take or processing step (see `_first_take_gaps`)
         if process:
-            return steps, gap, None, not on_its_station, False, None if on_its_station else pstation
+            return steps, gap, None, not on_its_station, None, None if on_its_station else pstation
         own = (
             (not on_floor or below[obj] == ON_STATION)
             and (not fixed or all(here == s for s in fixed))
@@ -1170,12 +1178,14 @@ class _Floors:
             stack = state.stacks[here]
             placed = cover <= set(stack[: stack.index(obj)])
         placed = placed and (under is None or below[obj] == under)
-        if placing is None:
-            return (0, 0, None, False, True, None) if placed else (3, gap, None, True, True, None)
+        if placing is None:  # parked: 6 steps and two gaps in all
+            return (
+                (0, 0, None, False, (6, 2), None) if placed else (3, gap, None, True, (3, 1), None)
+            )
         if placed and below[anchor] == ON_STATION and view.where[anchor] == here:
             # in place if the id is given `here`
-            return 3, gap, (placing, here, -3, -gap), False, False, None
-        return 3, gap, (placing, here, 3, 1), True, False, None  # parked and brought back if it is
+            return 3, gap, (placing, here, -3, -gap), False, None, None
+        return 3, gap, (placing, here, 3, 1), True, None, None  # parked and brought back if it is
 
 
 class _FloorTable:
