@@ -185,6 +185,15 @@ def test_a_first_cut_needs_an_uncounted_action_before_it_as_a_first_take_does():
     assert planner.expanded < 1000
 
 
+def test_an_item_above_what_must_leave_the_only_board_is_put_down_before_it_comes_back():
+    # A lettuce lies on a tomato on the one board: the tomato cannot leave while the
+    # lettuce is held, so the lettuce goes somewhere else before it is cut there. Without
+    # that count the start's bound was 38 and the plan expanded 1,986 states.
+    world = World.from_layout(generate_layout("two_lettuce_chicken_sandwich", 16))
+    planner = OptimalPlanner(world, AssemblyHeuristic(world))
+    assert AssemblyHeuristic(world)(world.initial) == planner.distance(world.initial) == 42
+
+
 def test_a_take_that_waits_for_a_timer_needs_an_uncounted_action_before_it():
     # The patty must be cooked (4 ticks) and then taken to the bun: that take cannot follow
     # its Cook step, so a move or a wait comes before it. Without it the bound was 11.

@@ -14,7 +14,9 @@ take, then keeps the smallest count:
   first, 3 steps per item on the emptiest candidate; with no candidate the choice is out;
 * an item that must still be cooked, cut or fried needs its processing actions (the rest
   of its cuts, or one Cook/Fry unless its timer runs) and, unless it already sits on the
-  right station, 3 steps to get there, then 3 more to reach its place in the dish;
+  right station, 3 steps to get there, then 3 more to reach its place in the dish; one
+  on the only station of that kind, above items that must leave it first, is parked (3
+  more, and a second take): they cannot leave while it is held;
 * processing needs the item alone on its station, so the cheapest station of that kind
   must first lose every item on it not counted yet (3 steps each), and a goal item there
   with no processing left that must end above an item waiting for that processing is put
@@ -541,6 +543,13 @@ class _Scenario:
                         to_process[pstation].add(obj)
                         cost += 3  # take it, carry it to the station, put it there
                         carried_out[here] += 1
+                        if self.stations_of_kind.get(pstation) == [here]:
+                            # On the only such station, above what must leave it first:
+                            # those cannot leave while it is held, so it is put down
+                            # elsewhere before it comes back (parked).
+                            cost += 3
+                            parked.add(obj)
+                            retaken.add(obj)
                     if has_location:
                         cost += 3  # then take it, carry it, put it in place
                         to_take.add(obj)
@@ -1145,15 +1154,17 @@ class _Floors:
                 return process + 1 + 3 * has_location, 0, None, False, None, pstation
             # parked: put down, later taken, carried and put (3 more steps and a second take)
             return int(has_location), 0, None, False, (3, 1) if has_location else None, None
-        steps = 0
+        steps = parked = 0
         if process:
             on_its_station = below[obj] == ON_STATION and kinds[here] == pstation
-            steps = process + 3 * (not on_its_station) + 3 * has_location
+            # above what must leave the only such station first: parked (see the count)
+            parked = not on_its_station and self.single.get(pstation) == here
+            steps = process + 3 * (not on_its_station) + 3 * has_location + 3 * parked
             if on_its_station and not has_location:
                 return steps, 0, None, False, None, None
         elif not has_location:
             return 0, 0, None, False, None, None
-        gap = 1  # before its first take or processing step (see `_first_take_gaps`)
+        gap = 1 + parked  # before its first take or processing step, and its second take
         if process:
             return steps, gap, None, not on_its_station, None, None if on_its_station else pstation
         own = (
