@@ -194,6 +194,15 @@ def test_an_item_above_what_must_leave_the_only_board_is_put_down_before_it_come
     assert AssemblyHeuristic(world)(world.initial) == planner.distance(world.initial) == 42
 
 
+def test_a_held_item_to_process_is_put_down_when_every_station_for_it_is_occupied():
+    # The robot holds a lettuce to cut and the one board holds a top bun: the bun cannot
+    # leave while the lettuce is held, so the lettuce is put down once before the board.
+    # Without that count the start's bound was 42.
+    world = World.from_layout(generate_layout("two_lettuce_tomato_burger", 6))
+    planner = OptimalPlanner(world, AssemblyHeuristic(world))
+    assert AssemblyHeuristic(world)(world.initial) == planner.distance(world.initial) == 45
+
+
 def test_a_take_that_waits_for_a_timer_needs_an_uncounted_action_before_it():
     # The patty must be cooked (4 ticks) and then taken to the bun: that take cannot follow
     # its Cook step, so a move or a wait comes before it. Without it the bound was 11.

@@ -16,7 +16,8 @@ take, then keeps the smallest count:
   of its cuts, or one Cook/Fry unless its timer runs) and, unless it already sits on the
   right station, 3 steps to get there, then 3 more to reach its place in the dish; one
   on the only station of that kind, above items that must leave it first, is parked (3
-  more, and a second take): they cannot leave while it is held;
+  more, and a second take): they cannot leave while it is held; so is a held one when
+  every station of that kind holds items;
 * processing needs the item alone on its station, so the cheapest station of that kind
   must first lose every item on it not counted yet (3 steps each), and a goal item there
   with no processing left that must end above an item waiting for that processing is put
@@ -588,8 +589,15 @@ class _Scenario:
             loose = not (has_location or process)
             if process:
                 cost += process + 1  # put it there, after a carry unless it is there
-                held_pstation = pstation
                 to_process[pstation].add(held)
+                if _all_occupied(state, self.stations_of_kind.get(pstation)):
+                    # One must be emptied first, which needs free hands: put it down, later
+                    # take it, carry it and put it there (parked).
+                    cost += 3
+                    parked.add(held)
+                    retaken.add(held)
+                else:
+                    held_pstation = pstation
                 if has_location:
                     cost += 3
                     if goal_station is not None:
@@ -867,6 +875,7 @@ class _Floors:
 
     def __init__(self, heuristic: AssemblyHeuristic, bindings, placed_after_of):
         self.kinds = heuristic.world.station_kinds
+        self.stations_of_kind = heuristic.stations_of_kind
         index = {v: i for i, v in enumerate(heuristic.station_vars)}
         self.parts = []  # distinct goal-item parts (see `_part`)
         seen: dict[tuple, int] = {}
@@ -1151,7 +1160,9 @@ class _Floors:
         here = where[obj]
         if here < 0:  # held
             if process:
-                return process + 1 + 3 * has_location, 0, None, False, None, pstation
+                parked = _all_occupied(state, self.stations_of_kind.get(pstation))  # see the count
+                steps = process + 1 + 3 * has_location + 3 * parked
+                return steps, int(parked), None, False, None, pstation
             # parked: put down, later taken, carried and put (3 more steps and a second take)
             return int(has_location), 0, None, False, (3, 1) if has_location else None, None
         steps = parked = 0
@@ -1226,6 +1237,11 @@ class _FloorTable:
         ]
         least = int(self.least[index])
         return int(self._total[index]), int(self._gaps[index]), entries, least
+
+
+def _all_occupied(state: State, stations) -> bool:
+    """Whether there are such stations and every one holds an item."""
+    return bool(stations) and all(state.stacks[s] for s in stations)
 
 
 def _choice_floor(least, choice) -> int:
