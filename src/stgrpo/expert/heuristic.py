@@ -76,7 +76,7 @@ _PROCESS_STATION = {COOKED: "stove", CUT: "board", FRIED: "fryer"}
 ELSEWHERE = -1  # a destination station not yet fixed: one that now holds no goal item
 IMPOSSIBLE = 1 << 20  # the cost of a station choice that no state can realise
 _RANKINGS_KEPT = 100_000  # station-choice rankings kept per heuristic (see `_choices`)
-_ARRAYS_FROM = 64  # bindings from which the floors are summed as arrays (see `_Floors`)
+_ARRAYS_FROM = 16  # bindings from which the floors are summed as arrays (see `_Floors`)
 _STATION_BIT = {station: bit for bit, station in _PROCESS_STATION.items()}
 
 
