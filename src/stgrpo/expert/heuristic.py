@@ -876,6 +876,7 @@ class _Floors:
     def __init__(self, heuristic: AssemblyHeuristic, bindings, placed_after_of):
         self.kinds = heuristic.world.station_kinds
         self.stations_of_kind = heuristic.stations_of_kind
+        self.var_kinds = [heuristic.station_kind[v] for v in heuristic.station_vars]
         index = {v: i for i, v in enumerate(heuristic.station_vars)}
         self.parts = []  # distinct goal-item parts (see `_part`)
         seen: dict[tuple, int] = {}
@@ -1200,6 +1201,8 @@ class _Floors:
             stack = state.stacks[here]
             placed = cover <= set(stack[: stack.index(obj)])
         placed = placed and (under is None or below[obj] == under)
+        if placing is not None and self.kinds[here] != self.var_kinds[placing]:
+            return 3, gap, None, True, None, None  # no choice gives its id this station
         if placing is None:  # parked: 6 steps and two gaps in all
             return (
                 (0, 0, None, False, (6, 2), None) if placed else (3, gap, None, True, (3, 1), None)
