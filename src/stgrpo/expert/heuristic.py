@@ -974,7 +974,7 @@ class _Floors:
         self.kinds_single = list(self.single)
         # `_columns`' rows: part value -> row, row 0 all zeros ("no part")
         self._row_of: dict[tuple, int] = {}
-        self._rows = [[0] * (7 + len(self.single))]
+        self._rows = [[0] * (5 + len(self.single) + 2 * len(self.var_kinds))]
         self._table = None
         # per (binding, goal object o, object b): b is among the goal items placed before o
         self.goal_objects = frozenset(o for part_of in self.part_of for o in part_of)
@@ -1015,14 +1015,17 @@ class _Floors:
         for ids, part_of, placed_after, on in zip(
             self.bindings, self.part_of, self.placed_after_of, self.on_pairs, strict=True
         ):
-            total = gaps = fewer_steps = fewer_gaps = 0
+            total = gaps = 0
+            by_id = [[0, 0] for _ in self.var_kinds]  # entries applying with the floor item's
             for i in ids:
-                steps, gap, entry, *_ = parts[i]
+                steps, gap, entry, *_, anchored = parts[i]
                 total += steps
                 gaps += gap
-                if entry is not None and entry[2] < 0:  # in place under one choice
-                    fewer_steps += entry[2]
-                    fewer_gaps += entry[3]
+                if anchored:
+                    by_id[entry[0]][0] += entry[2]
+                    by_id[entry[0]][1] += entry[3]
+            fewer_steps = sum(min(0, steps) for steps, _ in by_id)
+            fewer_gaps = sum(min(0, more) for _, more in by_id)
 
             def moves(b, part_of=part_of):
                 return b in part_of and parts[part_of[b]][3]
@@ -1055,14 +1058,10 @@ class _Floors:
     def _as_arrays(self, state, view, parts, pairs):
         """(steps, gaps, least floor) per binding, as arrays summed for all bindings at once
         (many bindings): the same values as `_per_binding`."""
-        # Per part: steps, gap, what its best station choice takes off (steps, gaps), whether
-        # it must move, what a park adds to it (6 steps and two gaps in all), and per kind
-        # with one station whether it must be carried onto it; a last row of zeros stands
-        # for "no part" in `_obj_part`.
-        columns = self._columns(parts)
+        columns = self._columns(parts)  # see `_row`; a last row of zeros for "no part"
         sums = columns[self._ids].sum(axis=1)
         total, gaps = sums[:, 0], sums[:, 1]
-        moves = columns[:, 4].astype(bool)
+        moves = columns[:, 2].astype(bool)
         parked = [(o, b) for o, b in pairs if o in self.goal_objects]
         if state.held in self.goal_objects:  # parked as one above those it waits for
             parked += [(state.held, b) for stack in state.stacks for b in stack]
@@ -1075,12 +1074,15 @@ class _Floors:
                 self._after[:, [o for o, _ in parked], lower] & moves[self._obj_part[:, lower]],
             )
             part = self._obj_part[:, upper]
-            total = total + (columns[part, 5] * hit).sum(axis=1)
-            gaps = gaps + (columns[part, 6] * hit).sum(axis=1)
+            total = total + (columns[part, 3] * hit).sum(axis=1)
+            gaps = gaps + (columns[part, 4] * hit).sum(axis=1)
         if self.spare:
             extra = self._spare_items(state, view, columns, moves, pairs)
             total, gaps = total + 3 * extra, gaps + extra
-        return total, gaps, total + sums[:, 2] + np.maximum(0, gaps + sums[:, 3] - 1)
+        # per station id, what its entries take off with its floor item's station, if less
+        by_id = np.minimum(0, sums[:, 5 + len(self.single) :])
+        fewer_steps, fewer_gaps = by_id[:, 0::2].sum(axis=1), by_id[:, 1::2].sum(axis=1)
+        return total, gaps, total + fewer_steps + np.maximum(0, gaps + fewer_gaps - 1)
 
     def _columns(self, parts) -> np.ndarray:
         """`_as_arrays`'s table of the parts' values, one row per part and a last row of
@@ -1101,16 +1103,20 @@ class _Floors:
         return self._table[ids]
 
     def _row(self, value) -> list[int]:
-        steps, gap, entry, moves, park, carry_to = value
-        fewer = entry is not None and entry[2] < 0  # in place under one choice
+        """A part's value as `_as_arrays` sums it: steps, gap, whether it must move, what a
+        park adds to it (steps, gaps), per kind with one station whether it must be carried
+        onto it, and per station id the entry that applies with its floor item's station."""
+        steps, gap, entry, moves, park, carry_to, anchored = value
+        by_id = [0, 0] * len(self.var_kinds)
+        if anchored:
+            by_id[2 * entry[0]], by_id[2 * entry[0] + 1] = entry[2], entry[3]
         return [
             steps,
             gap,
-            entry[2] if fewer else 0,
-            entry[3] if fewer else 0,
             moves,
             *(park or (0, 0)),
             *(carry_to == kind for kind in self.single),
+            *by_id,
         ]
 
     @staticmethod
@@ -1143,7 +1149,7 @@ class _Floors:
             on_it = [o for o in state.stacks[station] if o in spare]
             if not on_it:
                 continue
-            pending = columns[self._ids, 7 + j].any(axis=1)
+            pending = columns[self._ids, 5 + j].any(axis=1)
             for o in on_it:
                 hit = pending & (obj_part[:, o] == none)
                 if o in hits:
@@ -1163,9 +1169,10 @@ class _Floors:
             if process:
                 parked = _all_occupied(state, self.stations_of_kind.get(pstation))  # see the count
                 steps = process + 1 + 3 * has_location + 3 * parked
-                return steps, int(parked), None, False, None, pstation
+                return steps, int(parked), None, False, None, pstation, False
             # parked: put down, later taken, carried and put (3 more steps and a second take)
-            return int(has_location), 0, None, False, (3, 1) if has_location else None, None
+            park = (3, 1) if has_location else None
+            return int(has_location), 0, None, False, park, None, False
         steps = parked = 0
         if process:
             on_its_station = below[obj] == ON_STATION and kinds[here] == pstation
@@ -1173,12 +1180,13 @@ class _Floors:
             parked = not on_its_station and self.single.get(pstation) == here
             steps = process + 3 * (not on_its_station) + 3 * has_location + 3 * parked
             if on_its_station and not has_location:
-                return steps, 0, None, False, None, None
+                return steps, 0, None, False, None, None, False
         elif not has_location:
-            return 0, 0, None, False, None, None
+            return 0, 0, None, False, None, None, False
         gap = 1 + parked  # before its first take or processing step, and its second take
         if process:
-            return steps, gap, None, not on_its_station, None, None if on_its_station else pstation
+            carry_to = None if on_its_station else pstation
+            return steps, gap, None, not on_its_station, None, carry_to, False
         own = (
             (not on_floor or below[obj] == ON_STATION)
             and (not fixed or all(here == s for s in fixed))
@@ -1191,8 +1199,10 @@ class _Floors:
         from where it lies whatever the choice, whether those are 0 or 3 steps and its gap
         whatever the choice as for an item with no processing left, on a station, whose place
         is the same for every choice, the station kind it must be carried onto to be
-        processed or None) for one goal item, from its `_item` value."""
-        if len(item) == 6:
+        processed or None, whether its station-choice entry applies exactly when its id is
+        given the station where that id's floor item lies) for one goal item, from its
+        `_item` value."""
+        if len(item) == 7:
             return item
         here, gap, placed = item
         obj, under, cover, placing, anchor = relations
@@ -1202,15 +1212,17 @@ class _Floors:
             placed = cover <= set(stack[: stack.index(obj)])
         placed = placed and (under is None or below[obj] == under)
         if placing is not None and self.kinds[here] != self.var_kinds[placing]:
-            return 3, gap, None, True, None, None  # no choice gives its id this station
+            return 3, gap, None, True, None, None, False  # no choice gives its id this station
         if placing is None:  # parked: 6 steps and two gaps in all
-            return (
-                (0, 0, None, False, (6, 2), None) if placed else (3, gap, None, True, (3, 1), None)
-            )
-        if placed and below[anchor] == ON_STATION and view.where[anchor] == here:
+            if placed:
+                return 0, 0, None, False, (6, 2), None, False
+            return 3, gap, None, True, (3, 1), None, False
+        anchored = view.where[anchor] == here  # the entry applies with the floor item's station
+        if placed and below[anchor] == ON_STATION and anchored:
             # in place if the id is given `here`
-            return 3, gap, (placing, here, -3, -gap), False, None, None
-        return 3, gap, (placing, here, 3, 1), True, None, None  # parked and brought back if it is
+            return 3, gap, (placing, here, -3, -gap), False, None, None, True
+        # parked and brought back if it is
+        return 3, gap, (placing, here, 3, 1), True, None, None, anchored
 
 
 class _FloorTable:
