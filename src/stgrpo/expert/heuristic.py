@@ -368,12 +368,6 @@ class _Scenarios:
             self._compiled[choice] = scenario
         return scenario
 
-    def items(self):
-        return ((choice, self[choice]) for choice in self._order)
-
-    def values(self):
-        return (self[choice] for choice in self._order)
-
 
 class _Scenario:
     """The bound for one item binding and one station assignment."""
@@ -971,7 +965,6 @@ class _Floors:
             for kind, stations in heuristic.stations_of_kind.items()
             if kind in _STATION_BIT and len(stations) == 1
         }
-        self.kinds_single = list(self.single)
         # `_columns`' rows: part value -> row, row 0 all zeros ("no part")
         self._row_of: dict[tuple, int] = {}
         self._rows = [[0] * (5 + len(self.single) + 2 * len(self.var_kinds))]
@@ -1004,8 +997,8 @@ class _Floors:
         """(steps, gaps, least floor) per binding, binding by binding (few bindings)."""
         below = view.below
         single = [
-            (j, [o for o in state.stacks[station] if o in self.spare])
-            for j, station in enumerate(self.single.values())
+            (kind, [o for o in state.stacks[station] if o in self.spare])
+            for kind, station in self.single.items()
         ]
         uppers: dict[int, list[int]] = defaultdict(list)
         for o, b in pairs:
@@ -1045,8 +1038,8 @@ class _Floors:
                 if park and any(b in placed_after[held] and moves(b) for b in placed):
                     total += park[0]
                     gaps += park[1]
-            for j, on_it in single:
-                if any(parts[i][5] == self.kinds_single[j] for i in ids):
+            for kind, on_it in single:
+                if any(parts[i][5] == kind for i in ids):
                     hits.update(o for o in on_it if o not in part_of)
             total += 3 * len(hits)
             gaps += len(hits)
@@ -1196,9 +1189,8 @@ class _Floors:
 
     def _part(self, state, view, item, relations) -> tuple:
         """(steps, gap, how a station choice changes them or None, whether it must be taken
-        from where it lies whatever the choice, whether those are 0 or 3 steps and its gap
-        whatever the choice as for an item with no processing left, on a station, whose place
-        is the same for every choice, the station kind it must be carried onto to be
+        from where it lies whatever the choice, what a park adds to it as (steps, gaps) or
+        None where the floors count none, the station kind it must be carried onto to be
         processed or None, whether its station-choice entry applies exactly when its id is
         given the station where that id's floor item lies) for one goal item, from its
         `_item` value."""
